@@ -1,0 +1,35 @@
+import { registerAs } from '@nestjs/config';
+import { z } from 'zod';
+import { envPort, loadModelsConfig, parseEnv, readPlatformEnv } from '@llmp/platform';
+
+export function readGatewayEnv(env: NodeJS.ProcessEnv = process.env) {
+  const cfg = parseEnv(
+    {
+      PORT: envPort.default(8000),
+      HOST: z.string().default('0.0.0.0'),
+      BODY_LIMIT_BYTES: z.coerce
+        .number()
+        .int()
+        .min(1024)
+        .default(4 * 1024 * 1024),
+      /** Longest a request may wait for its job (queue time included) before the gateway gives up with a 504. */
+      JOB_TIMEOUT_MS: z.coerce.number().int().min(1000).default(600000),
+      /** Attempts per job: a second attempt runs when a worker dies mid-job. */
+      JOB_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(2),
+    },
+    env,
+    'api-gateway',
+  );
+  const platform = readPlatformEnv(env);
+  const models = loadModelsConfig(platform.modelsConfigPath, env);
+  return {
+    port: cfg.PORT,
+    host: cfg.HOST,
+    bodyLimitBytes: cfg.BODY_LIMIT_BYTES,
+    jobTimeoutMs: cfg.JOB_TIMEOUT_MS,
+    jobAttempts: cfg.JOB_ATTEMPTS,
+    models: models.models,
+  };
+}
+
+export const gatewayConfig = registerAs('gateway', () => readGatewayEnv());

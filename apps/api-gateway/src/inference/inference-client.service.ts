@@ -1,0 +1,70 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { randomUUID } from 'node:crypto';
+import { JobPayload, JobsOf, cancelChannel, inferenceQueueName } from '@llmp/contracts';
+import { JobProducer, RedisFactory, platformConfig } from '@llmp/platform';
+import { gatewayConfig } from '../config/gateway.config';
+import { JobHandle } from './job-handle';
+import { ReplyHub } from './reply-hub.service';
+
+type InferenceJob = JobsOf<'inference'>;
+
+/** Submits inference jobs to the model's queue and cancels them when their client goes away. */
+@Injectable()
+export class InferenceClient {
+  constructor(
+    private readonly producer: JobProducer,
+    private readonly hub: ReplyHub,
+    private readonly redis: RedisFactory,
+    @Inject(platformConfig.KEY) private readonly platform: ConfigType<typeof platformConfig>,
+    @Inject(gatewayConfig.KEY) private readonly cfg: ConfigType<typeof gatewayConfig>,
+  ) {}
+
+  get deadline(): number {
+    return Date.now() + this.cfg.jobTimeoutMs;
+  }
+
+  async submit<N extends InferenceJob>(
+    model: string,
+    name: N,
+    payload: Omit<JobPayload<N>, 'replyTo'>,
+  ): Promise<JobHandle> {
+    const jobId = randomUUID();
+    const queueName = inferenceQueueName(model);
+    const handle = new JobHandle(
+      jobId,
+      queueName,
+      (h) => this.cancel(h),
+      (h) => this.hub.forget(h),
+    );
+    // Registered before the job exists, so not even the first event can be missed.
+    this.hub.register(handle);
+    try {
+      await this.producer.add(
+        queueName,
+        name,
+        { ...payload, replyTo: { channel: this.hub.channel } } as JobPayload<N>,
+        {
+          jobId,
+          attempts: this.cfg.jobAttempts,
+          removeOnComplete: true,
+          removeOnFail: { age: 24 * 3600, count: 1000 },
+        },
+      );
+    } catch (err) {
+      this.hub.forget(handle);
+      throw err;
+    }
+    return handle;
+  }
+
+  private cancel(handle: JobHandle): void {
+    const redis = this.redis.client();
+    redis.publish(cancelChannel(this.platform.queuePrefix), handle.jobId).catch(() => undefined);
+    // A job still waiting is removed outright; an active one is locked and stops through the cancel message.
+    this.producer
+      .queue(handle.queueName)
+      .remove(handle.jobId)
+      .catch(() => undefined);
+  }
+}

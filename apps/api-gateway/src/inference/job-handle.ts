@@ -1,0 +1,65 @@
+import type { StreamEvent } from '@llmp/contracts';
+
+/**
+ * The gateway's view of one queued job: the worker's events in arrival order, read with `next()`. Written by
+ * hand because it is a few lines: an array plus one pending reader, no stream library needed.
+ */
+export class JobHandle {
+  private readonly buffered: StreamEvent[] = [];
+  private reader: ((ev: StreamEvent) => void) | null = null;
+  private settled = false;
+
+  constructor(
+    readonly jobId: string,
+    readonly queueName: string,
+    private readonly onCancel: (handle: JobHandle) => void,
+    private readonly onDone: (handle: JobHandle) => void,
+  ) {}
+
+  push(ev: StreamEvent): void {
+    if (this.settled) return;
+    if (ev.type === 'end' || (ev.type === 'error' && !ev.retrying)) this.finish();
+    if (this.reader) {
+      const r = this.reader;
+      this.reader = null;
+      r(ev);
+    } else {
+      this.buffered.push(ev);
+    }
+  }
+
+  /** The next event, or a synthetic timeout error once `deadline` (epoch ms) has passed. */
+  next(deadline: number): Promise<StreamEvent> {
+    const ev = this.buffered.shift();
+    if (ev) return Promise.resolve(ev);
+    return new Promise((resolve) => {
+      const timer = setTimeout(
+        () => {
+          this.reader = null;
+          resolve({ type: 'error', jobId: this.jobId, code: 'timeout', message: 'The job timed out', retrying: false });
+        },
+        Math.max(0, deadline - Date.now()),
+      );
+      this.reader = (e) => {
+        clearTimeout(timer);
+        resolve(e);
+      };
+    });
+  }
+
+  /** The client went away or gave up: stop the generation and forget the job. */
+  cancel(): void {
+    if (this.settled) return;
+    this.finish();
+    this.onCancel(this);
+  }
+
+  get done(): boolean {
+    return this.settled;
+  }
+
+  private finish(): void {
+    this.settled = true;
+    this.onDone(this);
+  }
+}

@@ -1,0 +1,29 @@
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { bootstrapHttpApp } from '@llmp/platform';
+import { AppModule } from './app.module';
+import { readGatewayEnv } from './config/gateway.config';
+
+async function main() {
+  const cfg = readGatewayEnv();
+  await bootstrapHttpApp(AppModule, {
+    port: cfg.port,
+    host: cfg.host,
+    bodyLimitBytes: cfg.bodyLimitBytes,
+    configure: (app) => {
+      const doc = new DocumentBuilder()
+        .setTitle('LLM Platform API')
+        .setDescription('OpenAI-compatible API of the self-hosted LLM platform')
+        .setVersion('0.1.0')
+        .addBearerAuth()
+        .build();
+      SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, doc), {
+        jsonDocumentUrl: 'docs/openapi.json',
+      });
+    },
+  });
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

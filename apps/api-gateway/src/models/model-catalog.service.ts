@@ -1,0 +1,45 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import type { ModelObject } from '@llmp/contracts';
+import { ApiError, ApiErrorCode, ModelCapability, ModelDefinition } from '@llmp/platform';
+import { gatewayConfig } from '../config/gateway.config';
+
+/** The models this deployment serves, from the shared models config. */
+@Injectable()
+export class ModelCatalog {
+  private readonly created = Math.floor(Date.now() / 1000);
+  private readonly byId: Map<string, ModelDefinition>;
+
+  constructor(@Inject(gatewayConfig.KEY) cfg: ConfigType<typeof gatewayConfig>) {
+    this.byId = new Map(cfg.models.map((m) => [m.id, m]));
+  }
+
+  list(): ModelObject[] {
+    return [...this.byId.values()].map((m) => this.toObject(m));
+  }
+
+  get(id: string): ModelObject {
+    return this.toObject(this.require(id));
+  }
+
+  /** The model definition, or 404 `model_not_found`; 400 when it cannot serve the capability. */
+  require(id: string, capability?: ModelCapability): ModelDefinition {
+    const model = this.byId.get(id);
+    if (!model) {
+      throw new ApiError(
+        ApiErrorCode.ModelNotFound,
+        `The model '${id}' does not exist or you do not have access to it.`,
+        'model',
+      );
+    }
+    if (capability && !model.capabilities.includes(capability)) {
+      const what = capability === 'chat' ? '/v1/chat/completions' : '/v1/completions';
+      throw new ApiError(ApiErrorCode.UnsupportedCapability, `The model '${id}' is not supported on ${what}.`, 'model');
+    }
+    return model;
+  }
+
+  private toObject(m: ModelDefinition): ModelObject {
+    return { id: m.id, object: 'model', created: this.created, owned_by: m.owned_by };
+  }
+}

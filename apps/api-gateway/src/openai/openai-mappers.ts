@@ -1,0 +1,51 @@
+import type {
+  ChatCompletionRequest,
+  ChatMessage,
+  CompletionRequest,
+  FinishReason,
+  OpenAiFinishReason,
+  OpenAiUsage,
+  SamplingParams,
+  Usage,
+} from '@llmp/contracts';
+
+/** Maps OpenAI request fields onto the job contract's sampling parameters. */
+export function toSampling(
+  req: ChatCompletionRequest | CompletionRequest,
+): Omit<SamplingParams, 'stop'> & { stop: string[] } {
+  const maxTokens =
+    ('max_completion_tokens' in req ? req.max_completion_tokens : undefined) ?? req.max_tokens ?? undefined;
+  return {
+    maxTokens,
+    temperature: req.temperature ?? undefined,
+    topP: req.top_p ?? undefined,
+    seed: req.seed ?? undefined,
+    stop: req.stop == null ? [] : Array.isArray(req.stop) ? req.stop : [req.stop],
+    frequencyPenalty: req.frequency_penalty ?? undefined,
+    presencePenalty: req.presence_penalty ?? undefined,
+  };
+}
+
+/** OpenAI message list → the worker's three roles (developer instructions are system instructions). */
+export function toChatMessages(messages: ChatCompletionRequest['messages']): ChatMessage[] {
+  return messages.map((m) => {
+    const content =
+      m.content == null ? '' : typeof m.content === 'string' ? m.content : m.content.map((p) => p.text).join('');
+    const role = m.role === 'developer' ? 'system' : m.role;
+    return { role, content };
+  });
+}
+
+export function toOpenAiUsage(u: Usage): OpenAiUsage {
+  return {
+    prompt_tokens: u.promptTokens,
+    completion_tokens: u.completionTokens,
+    total_tokens: u.promptTokens + u.completionTokens,
+  };
+}
+
+export function toOpenAiFinishReason(r: FinishReason): OpenAiFinishReason {
+  return r === 'length' ? 'length' : 'stop';
+}
+
+export const SYSTEM_FINGERPRINT = 'fp_llmp';

@@ -1,0 +1,32 @@
+import type { FastifyReply } from 'fastify';
+import { PassThrough } from 'node:stream';
+
+/** A Server-Sent Events body in OpenAI's framing: `data: <json>\n\n` per chunk, `data: [DONE]` at the end. */
+export class SseStream {
+  private readonly body = new PassThrough();
+
+  constructor(reply: FastifyReply) {
+    void reply
+      .status(200)
+      .header('content-type', 'text/event-stream; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      .header('connection', 'keep-alive')
+      .header('x-accel-buffering', 'no')
+      .send(this.body);
+  }
+
+  data(payload: unknown): void {
+    if (!this.body.writableEnded) this.body.write(`data: ${JSON.stringify(payload)}\n\n`);
+  }
+
+  done(): void {
+    if (this.body.writableEnded) return;
+    this.body.end('data: [DONE]\n\n');
+  }
+
+  /** Ends the stream with an error object, as OpenAI does; the SDKs raise it as an APIError. */
+  fail(error: { message: string; type: string; code: string | null; param: string | null }): void {
+    if (this.body.writableEnded) return;
+    this.body.end(`data: ${JSON.stringify({ error })}\n\n`);
+  }
+}

@@ -1,0 +1,78 @@
+import { Client } from 'pg';
+import { RunningApp, TEST_REDIS_URL, createTestDatabase, runToExit, startApp } from '@llmp/testing';
+
+interface ReadyBody {
+  status: string;
+  checks: Record<string, { ok: boolean; error?: string }>;
+}
+
+describe('auth service (built app, real Postgres and Redis)', () => {
+  let db: { url: string; drop: () => Promise<void> };
+  let app: RunningApp | undefined;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('llmp_auth');
+    app = await startApp('auth', { DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL });
+  });
+
+  afterAll(async () => {
+    await app?.stop();
+    await db?.drop();
+  });
+
+  it('answers liveness on /health', async () => {
+    const res = await fetch(`${app!.url}/health`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('is ready once Postgres and Redis answer', async () => {
+    const res = await fetch(`${app!.url}/health/ready`);
+    const body = (await res.json()) as ReadyBody;
+    expect(res.status).toBe(200);
+    expect(body.status).toBe('ready');
+    expect(body.checks.postgres?.ok).toBe(true);
+    expect(body.checks.redis?.ok).toBe(true);
+  });
+
+  it('exposes Prometheus process metrics labelled with its service name', async () => {
+    const res = await fetch(`${app!.url}/metrics`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/^process_cpu_user_seconds_total\{[^}]*service="auth"[^}]*\} \d/m);
+  });
+
+  it('ran its baseline migration into its own schema', async () => {
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const schema = await client.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', ['auth']);
+      expect(schema.rowCount).toBe(1);
+      const migrations = await client.query<{ name: string }>('SELECT name FROM "auth"."migrations"');
+      expect(migrations.rows.map((r) => r.name)).toEqual(['AuthBaseline1732300000000']);
+    } finally {
+      await client.end();
+    }
+  });
+});
+
+describe('auth start-up with bad configuration', () => {
+  const entry = 'dist/apps/auth/src/main.js';
+
+  it('exits non-zero and names PORT when PORT is not a number', async () => {
+    const { code, output } = await runToExit(entry, { PORT: 'notanumber', LOG_LEVEL: 'warn' });
+    expect(code).not.toBe(0);
+    expect(code).not.toBeNull();
+    expect(output).toMatch(/PORT/);
+  });
+
+  it('exits non-zero and says why when Postgres cannot be reached', async () => {
+    const { code, output } = await runToExit(
+      entry,
+      { PORT: '0', DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x', REDIS_URL: TEST_REDIS_URL, LOG_LEVEL: 'warn' },
+      45000,
+    );
+    expect(code).not.toBe(0);
+    expect(code).not.toBeNull();
+    expect(output).toMatch(/ECONNREFUSED 127\.0\.0\.1:1\b/);
+  });
+});

@@ -1,0 +1,202 @@
+import { Injectable } from '@nestjs/common';
+import type { ChatHistoryItem, LlamaContextSequence, LLamaChatGenerateResponseOptions } from 'node-llama-cpp';
+import {
+  ChatCompleteV1Payload,
+  FinishReason,
+  GenerationResult,
+  InferenceErrorCode,
+  SamplingParams,
+  TextCompleteV1Payload,
+} from '@llmp/contracts';
+import type { LoadedModel } from '../models/loaded-model';
+import { GenerationError } from './generation-error';
+
+export interface GenerationHooks {
+  signal: AbortSignal;
+  /** Called once the prompt is accepted (tokenized and within the context), before decoding starts. */
+  onStart: (promptTokens: number) => void;
+  /** Text as it is produced; stop sequences are already held back and removed. */
+  onText?: (text: string) => void;
+  onFirstToken?: () => void;
+}
+
+type StopReason = 'eogToken' | 'stopGenerationTrigger' | 'functionCalls' | 'maxTokens' | 'abort' | 'customStopTrigger';
+
+/** Runs chat and text completions on a loaded model, one context sequence per request. */
+@Injectable()
+export class GenerationService {
+  async chat(model: LoadedModel, payload: ChatCompleteV1Payload, hooks: GenerationHooks): Promise<GenerationResult> {
+    this.requireCapability(model, 'chat');
+    const history = toChatHistory(payload.messages);
+    const promptText = model.chatWrapper.generateContextState({ chatHistory: history }).contextText;
+    this.guardCharset(model, promptText.toString(), 'messages');
+    this.guardCharset(model, payload.sampling.stop.join(''), 'stop');
+    const promptTokens = promptText.tokenize(model.model.tokenizer).length;
+    const maxTokens = this.resolveMaxTokens(model, promptTokens, payload.sampling);
+    hooks.onStart(promptTokens);
+
+    return this.withSequence(model, async (sequence) => {
+      const chat = new model.lib.LlamaChat({
+        contextSequence: sequence,
+        chatWrapper: model.chatWrapper,
+        autoDisposeSequence: false,
+      });
+      try {
+        let completionTokens = 0;
+        const res = await chat.generateResponse(history, {
+          ...samplingOptions(payload.sampling, maxTokens, hooks.signal),
+          onToken: (tokens) => {
+            if (completionTokens === 0) hooks.onFirstToken?.();
+            completionTokens += tokens.length;
+          },
+          onTextChunk: hooks.onText,
+        });
+        return {
+          text: res.response,
+          finishReason: finishReason(res.metadata.stopReason),
+          usage: { promptTokens, completionTokens },
+        };
+      } finally {
+        chat.dispose({ disposeSequence: false });
+      }
+    });
+  }
+
+  async complete(
+    model: LoadedModel,
+    payload: TextCompleteV1Payload,
+    hooks: GenerationHooks,
+  ): Promise<GenerationResult> {
+    this.requireCapability(model, 'completion');
+    this.guardCharset(model, payload.prompt, 'prompt');
+    this.guardCharset(model, payload.sampling.stop.join(''), 'stop');
+    const bos = model.model.tokens.bos !== null && model.model.tokens.shouldPrependBosToken ? 1 : 0;
+    const promptTokens = model.model.tokenize(payload.prompt).length + bos;
+    const maxTokens = this.resolveMaxTokens(model, promptTokens, payload.sampling);
+    hooks.onStart(promptTokens);
+    if (payload.echo) hooks.onText?.(payload.prompt);
+
+    return this.withSequence(model, async (sequence) => {
+      const completion = new model.lib.LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
+      try {
+        let completionTokens = 0;
+        const res = await completion.generateCompletionWithMeta(payload.prompt, {
+          ...samplingOptions(payload.sampling, maxTokens, hooks.signal),
+          onToken: (tokens) => {
+            if (completionTokens === 0) hooks.onFirstToken?.();
+            completionTokens += tokens.length;
+          },
+          onTextChunk: hooks.onText,
+        });
+        return {
+          text: payload.echo ? payload.prompt + res.response : res.response,
+          finishReason: finishReason(res.metadata.stopReason),
+          usage: { promptTokens, completionTokens },
+        };
+      } finally {
+        completion.dispose({ disposeSequence: false });
+      }
+    });
+  }
+
+  private async withSequence<T>(model: LoadedModel, fn: (seq: LlamaContextSequence) => Promise<T>): Promise<T> {
+    const sequence = await model.sequences.acquire();
+    try {
+      return await fn(sequence);
+    } finally {
+      model.sequences.release(sequence);
+    }
+  }
+
+  private requireCapability(model: LoadedModel, capability: 'chat' | 'completion'): void {
+    if (!model.definition.capabilities.includes(capability)) {
+      throw new GenerationError(
+        InferenceErrorCode.UnsupportedCapability,
+        `Model '${model.id}' does not support ${capability === 'chat' ? 'chat completions' : 'text completions'}`,
+        'model',
+      );
+    }
+  }
+
+  private guardCharset(model: LoadedModel, text: string, param: string): void {
+    const bad = model.charset.unsupported(text);
+    if (bad.length) {
+      throw new GenerationError(
+        InferenceErrorCode.UnsupportedCharacters,
+        `Model '${model.id}' cannot tokenize these characters: ${bad
+          .slice(0, 10)
+          .map((c) => JSON.stringify(c))
+          .join(' ')}`,
+        param,
+      );
+    }
+  }
+
+  /** OpenAI semantics: an explicit max_tokens that does not fit is an error; a missing one fills the context. */
+  private resolveMaxTokens(model: LoadedModel, promptTokens: number, sampling: SamplingParams): number {
+    const room = model.contextSize - promptTokens;
+    if (room < 1) {
+      throw new GenerationError(
+        InferenceErrorCode.ContextLengthExceeded,
+        `This model's maximum context length is ${model.contextSize} tokens. However, your messages resulted in ${promptTokens} tokens. Please reduce the length of the messages.`,
+        'messages',
+      );
+    }
+    if (sampling.maxTokens === undefined) return Math.min(room, model.definition.default_max_tokens);
+    if (sampling.maxTokens > room) {
+      throw new GenerationError(
+        InferenceErrorCode.ContextLengthExceeded,
+        `This model's maximum context length is ${model.contextSize} tokens. However, you requested ${promptTokens + sampling.maxTokens} tokens (${promptTokens} in the messages, ${sampling.maxTokens} in the completion). Please reduce the length of the messages or completion.`,
+        'max_tokens',
+      );
+    }
+    return sampling.maxTokens;
+  }
+}
+
+function toChatHistory(messages: ChatCompleteV1Payload['messages']): ChatHistoryItem[] {
+  const history: ChatHistoryItem[] = messages.map((m) => {
+    switch (m.role) {
+      case 'system':
+        return { type: 'system', text: m.content };
+      case 'user':
+        return { type: 'user', text: m.content };
+      case 'assistant':
+        return { type: 'model', response: [m.content] };
+    }
+  });
+  // The reply continues a trailing assistant message, else starts a new one.
+  if (history[history.length - 1]?.type !== 'model') history.push({ type: 'model', response: [] });
+  return history;
+}
+
+function samplingOptions(s: SamplingParams, maxTokens: number, signal: AbortSignal) {
+  const penalties =
+    s.frequencyPenalty || s.presencePenalty
+      ? { repeatPenalty: { frequencyPenalty: s.frequencyPenalty, presencePenalty: s.presencePenalty } }
+      : {};
+  return {
+    maxTokens,
+    temperature: s.temperature ?? 1,
+    topP: s.topP,
+    seed: s.seed,
+    customStopTriggers: s.stop.length ? s.stop : undefined,
+    signal,
+    stopOnAbortSignal: true,
+    ...penalties,
+  } satisfies Partial<LLamaChatGenerateResponseOptions>;
+}
+
+function finishReason(stopReason: StopReason): FinishReason {
+  switch (stopReason) {
+    case 'maxTokens':
+      return 'length';
+    case 'abort':
+      return 'cancelled';
+    case 'eogToken':
+    case 'stopGenerationTrigger':
+    case 'customStopTrigger':
+    case 'functionCalls':
+      return 'stop';
+  }
+}

@@ -1,0 +1,14 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/** Baseline: the service's own schema. Its tables arrive in their own migrations. */
+export class RagBaseline1732300000000 implements MigrationInterface {
+  name = 'RagBaseline1732300000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE SCHEMA IF NOT EXISTS "rag"`);
+  }
+
+  async down(): Promise<void> {
+    // The schema is dropped by hand: it may hold data of later migrations.
+  }
+}

@@ -1,0 +1,31 @@
+/** One Jest config for the whole workspace: unit specs, integration specs and end-to-end specs. */
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+      keepClassNames: true,
+    },
+    module: { type: 'commonjs', ignoreDynamic: true },
+  },
+];
+const common = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': swc },
+  moduleNameMapper: {
+    '^@llmp/contracts$': '<rootDir>/libs/contracts/src/index.ts',
+    '^@llmp/platform$': '<rootDir>/libs/platform/src/index.ts',
+    '^@llmp/testing$': '<rootDir>/libs/testing/src/index.ts',
+  },
+  rootDir: __dirname,
+};
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    { ...common, displayName: 'int', testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/{apps,libs}/**/*.e2e-spec.ts'] },
+  ],
+  testTimeout: 60000,
+};

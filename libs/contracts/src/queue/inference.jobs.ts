@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/** Sampling and stopping parameters shared by chat and text completion jobs. */
+export const SamplingParamsSchema = z.object({
+  /** Omitted: fill the context up to the model's default_max_tokens. */
+  maxTokens: z.number().int().positive().optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  topP: z.number().gt(0).max(1).optional(),
+  seed: z.number().int().optional(),
+  stop: z.array(z.string().min(1)).max(4).default([]),
+  frequencyPenalty: z.number().min(-2).max(2).optional(),
+  presencePenalty: z.number().min(-2).max(2).optional(),
+});
+export type SamplingParams = z.infer<typeof SamplingParamsSchema>;
+
+/** Where the worker streams events for a job: a Redis pub/sub channel owned by one gateway replica. */
+export const ReplyToSchema = z.object({
+  channel: z.string().min(1),
+});
+
+export const ChatMessageSchema = z.object({
+  role: z.enum(['system', 'user', 'assistant']),
+  content: z.string(),
+});
+export type ChatMessage = z.infer<typeof ChatMessageSchema>;
+
+const JobEnvelope = {
+  /** Id of the HTTP request that created the job; carried into the worker's logs. */
+  requestId: z.string().min(1),
+  model: z.string().min(1),
+  /** Whether the client receives tokens as they come (worker publishes deltas) or only the final result. */
+  stream: z.boolean(),
+  replyTo: ReplyToSchema,
+  sampling: SamplingParamsSchema,
+};
+
+export const ChatCompleteV1PayloadSchema = z.object({
+  ...JobEnvelope,
+  messages: z.array(ChatMessageSchema).min(1),
+});
+export type ChatCompleteV1Payload = z.infer<typeof ChatCompleteV1PayloadSchema>;
+
+export const TextCompleteV1PayloadSchema = z.object({
+  ...JobEnvelope,
+  prompt: z.string(),
+  echo: z.boolean().default(false),
+});
+export type TextCompleteV1Payload = z.infer<typeof TextCompleteV1PayloadSchema>;
+
+export const FinishReasonSchema = z.enum(['stop', 'length', 'cancelled']);
+export type FinishReason = z.infer<typeof FinishReasonSchema>;
+
+export const UsageSchema = z.object({
+  promptTokens: z.number().int().nonnegative(),
+  completionTokens: z.number().int().nonnegative(),
+});
+export type Usage = z.infer<typeof UsageSchema>;
+
+export const GenerationResultSchema = z.object({
+  text: z.string(),
+  finishReason: FinishReasonSchema,
+  usage: UsageSchema,
+});
+export type GenerationResult = z.infer<typeof GenerationResultSchema>;

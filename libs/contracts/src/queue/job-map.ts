@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { ChatCompleteV1PayloadSchema, GenerationResultSchema, TextCompleteV1PayloadSchema } from './inference.jobs';
+
+/**
+ * The queue contract: every job name maps to exactly one queue family, one payload schema and one result schema.
+ * A breaking change adds `<name>.v2` beside `.v1`; both stay until no producer sends the old one.
+ */
+export const JOBS = {
+  'chat.complete.v1': { queue: 'inference', payload: ChatCompleteV1PayloadSchema, result: GenerationResultSchema },
+  'text.complete.v1': { queue: 'inference', payload: TextCompleteV1PayloadSchema, result: GenerationResultSchema },
+} as const;
+
+export type JobName = keyof typeof JOBS;
+export type QueueFamily = (typeof JOBS)[JobName]['queue'];
+export type JobsOf<Q extends QueueFamily> = {
+  [N in JobName]: (typeof JOBS)[N]['queue'] extends Q ? N : never;
+}[JobName];
+export type JobPayload<N extends JobName> = z.input<(typeof JOBS)[N]['payload']>;
+export type ParsedJobPayload<N extends JobName> = z.output<(typeof JOBS)[N]['payload']>;
+export type JobResult<N extends JobName> = z.output<(typeof JOBS)[N]['result']>;
+
+export function jobNamesOf<Q extends QueueFamily>(queue: Q): JobsOf<Q>[] {
+  return (Object.keys(JOBS) as JobName[]).filter((n) => JOBS[n].queue === queue) as JobsOf<Q>[];
+}
+
+export function isJobName(name: string): name is JobName {
+  return Object.prototype.hasOwnProperty.call(JOBS, name);
+}

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { FinishReasonSchema, UsageSchema } from './inference.jobs';
+
+/**
+ * Events a worker publishes for one job on the job's reply channel, in order:
+ * `start` (once per attempt) → `delta`* (stream jobs only) → `end` | `error`.
+ * Every message carries the job id so one gateway subscription can serve all of its in-flight jobs.
+ */
+export const StreamEventSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('start'),
+    jobId: z.string(),
+    attempt: z.number().int().nonnegative(),
+    promptTokens: z.number().int().nonnegative(),
+  }),
+  z.object({ type: z.literal('delta'), jobId: z.string(), text: z.string() }),
+  z.object({
+    type: z.literal('end'),
+    jobId: z.string(),
+    text: z.string(),
+    finishReason: FinishReasonSchema,
+    usage: UsageSchema,
+  }),
+  z.object({
+    type: z.literal('error'),
+    jobId: z.string(),
+    code: z.string(),
+    message: z.string(),
+    /** Whether the job will be retried (the gateway then waits for the next attempt's `start`). */
+    retrying: z.boolean(),
+    param: z.string().nullable().optional(),
+  }),
+]);
+export type StreamEvent = z.infer<typeof StreamEventSchema>;
+
+/** Channel a worker watches for cancellations; the message is the job id. */
+export const CANCEL_CHANNEL_SUFFIX = 'cancel';
+/** Key set when a job is cancelled before a worker picked it up (checked on start). */
+export function cancelKey(prefix: string, jobId: string): string {
+  return `${prefix}:cancelled:${jobId}`;
+}
+export function cancelChannel(prefix: string): string {
+  return `${prefix}:${CANCEL_CHANNEL_SUFFIX}`;
+}
+export function replyChannel(prefix: string, instanceId: string): string {
+  return `${prefix}:reply:${instanceId}`;
+}

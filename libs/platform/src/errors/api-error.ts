@@ -1,0 +1,50 @@
+/** Codes of errors the API reports to clients; each maps to one HTTP status and OpenAI error type. */
+export enum ApiErrorCode {
+  InvalidRequest = 'invalid_request',
+  InvalidJson = 'invalid_json',
+  ModelNotFound = 'model_not_found',
+  NotFound = 'not_found',
+  PayloadTooLarge = 'payload_too_large',
+  UnsupportedMediaType = 'unsupported_media_type',
+  ContextLengthExceeded = 'context_length_exceeded',
+  UnsupportedCharacters = 'unsupported_characters',
+  UnsupportedCapability = 'unsupported_capability',
+  MethodNotAllowed = 'method_not_allowed',
+  Timeout = 'timeout',
+  ServiceUnavailable = 'service_unavailable',
+  WorkerFailed = 'worker_failed',
+  Internal = 'internal_error',
+}
+
+export const API_ERROR_TABLE: Record<ApiErrorCode, { status: number; type: string }> = {
+  [ApiErrorCode.InvalidRequest]: { status: 400, type: 'invalid_request_error' },
+  [ApiErrorCode.InvalidJson]: { status: 400, type: 'invalid_request_error' },
+  [ApiErrorCode.ContextLengthExceeded]: { status: 400, type: 'invalid_request_error' },
+  [ApiErrorCode.UnsupportedCharacters]: { status: 400, type: 'invalid_request_error' },
+  [ApiErrorCode.UnsupportedCapability]: { status: 400, type: 'invalid_request_error' },
+  [ApiErrorCode.ModelNotFound]: { status: 404, type: 'invalid_request_error' },
+  [ApiErrorCode.NotFound]: { status: 404, type: 'invalid_request_error' },
+  [ApiErrorCode.MethodNotAllowed]: { status: 405, type: 'invalid_request_error' },
+  [ApiErrorCode.PayloadTooLarge]: { status: 413, type: 'invalid_request_error' },
+  [ApiErrorCode.UnsupportedMediaType]: { status: 415, type: 'invalid_request_error' },
+  [ApiErrorCode.Timeout]: { status: 504, type: 'server_error' },
+  [ApiErrorCode.ServiceUnavailable]: { status: 503, type: 'server_error' },
+  [ApiErrorCode.WorkerFailed]: { status: 502, type: 'server_error' },
+  [ApiErrorCode.Internal]: { status: 500, type: 'server_error' },
+};
+
+/** A client-facing error. Services throw it; the exception filter renders it in OpenAI's shape. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly param: string | null = null,
+  ) {
+    super(message);
+  }
+
+  get status(): number {
+    return API_ERROR_TABLE[this.code].status;
+  }
+}

@@ -1,0 +1,42 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { PrometheusModule } from '@willsoto/nestjs-prometheus';
+import { LoggerModule } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { readPlatformEnv } from '../config/platform.config';
+import { HttpMetricsService } from './http-metrics.service';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/** JSON logs (pino) carrying a request id, and Prometheus `/metrics` with process metrics and HTTP metrics. */
+@Module({})
+export class ObservabilityModule {
+  static forRoot(service: string): DynamicModule {
+    const { logLevel } = readPlatformEnv();
+    return {
+      module: ObservabilityModule,
+      global: true,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: logLevel,
+            base: { service },
+            genReqId: (req: IncomingMessage) => {
+              const given = req.headers[REQUEST_ID_HEADER];
+              return typeof given === 'string' && given.length > 0 && given.length <= 128 ? given : randomUUID();
+            },
+            // Health and metrics probes would drown the log.
+            autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
+            customProps: () => ({}),
+          },
+        }),
+        PrometheusModule.register({
+          path: '/metrics',
+          defaultMetrics: { enabled: true, config: { labels: { service } } },
+        }),
+      ],
+      providers: [HttpMetricsService],
+      exports: [HttpMetricsService],
+    };
+  }
+}

@@ -1,0 +1,38 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { JobsOptions, Queue } from 'bullmq';
+import { JOBS, JobName, JobPayload } from '@llmp/contracts';
+import { platformConfig } from '../config/platform.config';
+import { RedisFactory } from '../redis/redis.factory';
+
+/**
+ * The only way to enqueue: `add(queue, name, payload)` where the payload type follows from the job name. The
+ * payload is validated against the contract before it leaves the process.
+ */
+@Injectable()
+export class JobProducer implements OnApplicationShutdown {
+  private readonly queues = new Map<string, Queue>();
+
+  constructor(
+    private readonly redis: RedisFactory,
+    @Inject(platformConfig.KEY) private readonly platform: ConfigType<typeof platformConfig>,
+  ) {}
+
+  queue(queueName: string): Queue {
+    let q = this.queues.get(queueName);
+    if (!q) {
+      q = new Queue(queueName, { connection: this.redis.client(), prefix: this.platform.queuePrefix });
+      this.queues.set(queueName, q);
+    }
+    return q;
+  }
+
+  async add<N extends JobName>(queueName: string, name: N, payload: JobPayload<N>, opts?: JobsOptions) {
+    const data = JOBS[name].payload.parse(payload);
+    return this.queue(queueName).add(name, data, opts);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+  }
+}
