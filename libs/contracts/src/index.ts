@@ -5,3 +5,6 @@ export * from './queue/job-map';
 export * from './queue/stream-events';
 export * from './openai/chat-completions.dto';
 export * from './openai/openai-error';
+export * from './queue/usage.jobs';
+export * from './auth/auth.schemas';
+export * from './auth/auth.rpc';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ChatCompleteV1PayloadSchema, GenerationResultSchema, TextCompleteV1PayloadSchema } from './inference.jobs';
+import { UsageRecordV1PayloadSchema, UsageRecordV1ResultSchema } from './usage.jobs';
 
 /**
  * The queue contract: every job name maps to exactly one queue family, one payload schema and one result schema.
@@ -8,6 +9,7 @@ import { ChatCompleteV1PayloadSchema, GenerationResultSchema, TextCompleteV1Payl
 export const JOBS = {
   'chat.complete.v1': { queue: 'inference', payload: ChatCompleteV1PayloadSchema, result: GenerationResultSchema },
   'text.complete.v1': { queue: 'inference', payload: TextCompleteV1PayloadSchema, result: GenerationResultSchema },
+  'usage.record.v1': { queue: 'usage', payload: UsageRecordV1PayloadSchema, result: UsageRecordV1ResultSchema },
 } as const;
 
 export type JobName = keyof typeof JOBS;

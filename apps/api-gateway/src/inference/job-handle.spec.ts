@@ -1,0 +1,116 @@
+import type { StreamEvent } from '@llmp/contracts';
+import { JobHandle } from './job-handle';
+
+const JOB = 'job-1';
+const FAR = () => Date.now() + 60_000;
+
+const start: StreamEvent = { type: 'start', jobId: JOB, attempt: 1, promptTokens: 5 };
+const delta = (text: string): StreamEvent => ({ type: 'delta', jobId: JOB, text });
+const end: StreamEvent = {
+  type: 'end',
+  jobId: JOB,
+  text: 'ab',
+  finishReason: 'stop',
+  usage: { promptTokens: 5, completionTokens: 2 },
+};
+
+function makeHandle() {
+  const cancelled: JobHandle[] = [];
+  const done: JobHandle[] = [];
+  const handle = new JobHandle(
+    JOB,
+    'inference-m',
+    (h) => cancelled.push(h),
+    (h) => done.push(h),
+  );
+  return { handle, cancelled, done };
+}
+
+describe('JobHandle', () => {
+  it('buffers events pushed before anyone reads and returns them in order', async () => {
+    const { handle } = makeHandle();
+    handle.push(start);
+    handle.push(delta('a'));
+    handle.push(delta('b'));
+    handle.push(end);
+    expect(await handle.next(FAR())).toEqual(start);
+    expect(await handle.next(FAR())).toEqual(delta('a'));
+    expect(await handle.next(FAR())).toEqual(delta('b'));
+    expect(await handle.next(FAR())).toEqual(end);
+  });
+
+  it('hands an event straight to a waiting reader, and keeps order across waiting and buffered reads', async () => {
+    const { handle } = makeHandle();
+    const first = handle.next(FAR());
+    handle.push(start);
+    handle.push(delta('a'));
+    handle.push(delta('b'));
+    expect(await first).toEqual(start);
+    expect(await handle.next(FAR())).toEqual(delta('a'));
+    const third = handle.next(FAR());
+    expect(await third).toEqual(delta('b'));
+    const fourth = handle.next(FAR());
+    setTimeout(() => handle.push(end), 5);
+    expect(await fourth).toEqual(end);
+  });
+
+  it('yields a synthetic timeout error once the deadline passes, and still delivers later events', async () => {
+    const { handle } = makeHandle();
+    const before = Date.now();
+    const ev = await handle.next(Date.now() + 30);
+    expect(Date.now() - before).toBeGreaterThanOrEqual(25);
+    expect(ev).toEqual({ type: 'error', jobId: JOB, code: 'timeout', message: expect.any(String), retrying: false });
+    handle.push(delta('late'));
+    expect(await handle.next(FAR())).toEqual(delta('late'));
+  });
+
+  it('times out at once when the deadline is already past', async () => {
+    const { handle } = makeHandle();
+    const ev = await handle.next(Date.now() - 1000);
+    expect(ev).toMatchObject({ type: 'error', code: 'timeout', retrying: false });
+  });
+
+  it('prefers a buffered event over a past deadline', async () => {
+    const { handle } = makeHandle();
+    handle.push(start);
+    expect(await handle.next(Date.now() - 1000)).toEqual(start);
+  });
+
+  it('cancel calls the cancel callback exactly once and marks the handle done', () => {
+    const { handle, cancelled, done } = makeHandle();
+    expect(handle.done).toBe(false);
+    handle.cancel();
+    handle.cancel();
+    expect(cancelled).toEqual([handle]);
+    expect(done).toEqual([handle]);
+    expect(handle.done).toBe(true);
+  });
+
+  it('does not cancel a job that already ended', () => {
+    const { handle, cancelled, done } = makeHandle();
+    handle.push(end);
+    expect(handle.done).toBe(true);
+    handle.cancel();
+    expect(cancelled).toEqual([]);
+    expect(done).toEqual([handle]);
+  });
+
+  it('settles on a final error but not on one that will be retried', async () => {
+    const { handle, done } = makeHandle();
+    handle.push({ type: 'error', jobId: JOB, code: 'worker_failed', message: 'died', retrying: true });
+    expect(handle.done).toBe(false);
+    handle.push({ type: 'error', jobId: JOB, code: 'worker_failed', message: 'died again', retrying: false });
+    expect(handle.done).toBe(true);
+    expect(done).toHaveLength(1);
+    expect((await handle.next(FAR())).type).toBe('error');
+    expect(await handle.next(FAR())).toMatchObject({ type: 'error', message: 'died again' });
+  });
+
+  it('ignores events that arrive after the job settled', async () => {
+    const { handle } = makeHandle();
+    handle.push(end);
+    handle.push(delta('stray'));
+    expect(await handle.next(FAR())).toEqual(end);
+    expect(await handle.next(Date.now() + 20)).toMatchObject({ type: 'error', code: 'timeout' });
+  });
+});

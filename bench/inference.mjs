@@ -1,0 +1,1017 @@
+// Inference benchmark: the platform (HTTP gateway -> BullMQ -> inference worker -> Redis pub/sub -> SSE) against
+// the ceiling, node-llama-cpp in-process, with the same model, context size, sequences and threads.
+//
+//   npm run bench -- inference [--model stories260k|synthetic-125m] [--rounds 2] [--quick]
+//
+// Measures (a) in-process decode throughput at concurrency 1 and 8, (b) the same through the platform over HTTP
+// (streaming, keep-alive), (c) the time to first token the platform adds, p50 and p99. The two sides never run
+// at the same time: the in-process side runs in its own process while the platform is stopped, and the rounds
+// alternate (baseline, platform, platform, baseline, ...) because this machine is shared and noisy.
+// Writes bench/results/inference-<model>.json and .md. Never fails on timing.
+import { execFileSync, fork, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import {
+  REPO_ROOT,
+  cpuDelta,
+  environment,
+  fmt,
+  markdownTable,
+  mean,
+  median,
+  parseArgs,
+  machineBusyMs,
+  percentile,
+  procCpuMs,
+  round,
+  writeResults,
+} from './lib/common.mjs';
+
+const SELF = fileURLToPath(import.meta.url);
+const SHARED = resolve(REPO_ROOT, '..', 'shared');
+
+const TARGETS = { throughputRatio: 0.95, addedTtftP50Ms: 2, addedTtftP99Ms: 6 };
+
+/**
+ * Workloads per model. The prompt is stop-free at temperature 0 (greedy, deterministic): every request generates
+ * exactly max_tokens, which the benchmark checks and reports. The TTFT phase sends short sequential requests to
+ * collect enough samples for a p99 cheaply.
+ */
+const MODELS = {
+  stories260k: {
+    file: () => join(SHARED, 'models', 'stories260K.gguf'),
+    contextSize: 2048,
+    prompt: 'Once upon a time',
+    maxTokens: 256,
+    c1Requests: 40,
+    c8Requests: 64,
+    ttftRequests: 200,
+    ttftMaxTokens: 8,
+  },
+  'synthetic-125m': {
+    file: syntheticModel,
+    contextSize: 1024,
+    prompt: 'Once upon a time',
+    maxTokens: 64,
+    c1Requests: 6,
+    c8Requests: 16,
+    ttftRequests: 30,
+    ttftMaxTokens: 2,
+  },
+};
+const SLOTS = 8;
+const THREADS = 1;
+const TEMPERATURE = 0;
+const SEED = 42;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Workload, shared by both sides: `one()` performs one request and returns its measurements.
+
+/**
+ * Runs `total` requests over `concurrency` parallel loops; throughput = generated tokens / wall time. `probe`
+ * reads cumulative CPU counters (ms) so the phase reports the cores each process used.
+ */
+async function runPhase(one, { concurrency, total, maxTokens }, probe) {
+  const results = [];
+  let started = 0;
+  const cpuBefore = probe?.();
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (started < total) {
+        started++;
+        results.push(await one(maxTokens));
+      }
+    }),
+  );
+  const wallMs = performance.now() - t0;
+  const summary = summarizePhase(results, wallMs, { concurrency, total, maxTokens });
+  if (probe) summary.cpu_cores = withOthers(cpuDelta(cpuBefore, probe(), wallMs));
+  return summary;
+}
+
+/** Adds what the rest of the machine (other work on this shared machine) used: whole machine minus the known. */
+function withOthers(cores) {
+  if (cores.machine == null) return cores;
+  const known = Object.entries(cores)
+    .filter(([k]) => k !== 'machine')
+    .reduce((a, [, v]) => a + v, 0);
+  return { ...cores, 'other processes': round(cores.machine - known, 2) };
+}
+
+function summarizePhase(results, wallMs, spec) {
+  const tokens = results.reduce((a, r) => a + r.tokens, 0);
+  const ttft = results.map((r) => r.ttftMs).filter(Number.isFinite);
+  // Decode rate of one request after its first token, as its client sees it.
+  const decode = results
+    .filter((r) => r.tokens > 1 && Number.isFinite(r.ttftMs))
+    .map((r) => (r.tokens - 1) / ((r.totalMs - r.ttftMs) / 1000));
+  const counts = {};
+  for (const r of results) counts[r.tokens] = (counts[r.tokens] ?? 0) + 1;
+  const stops = {};
+  for (const r of results) stops[r.stop] = (stops[r.stop] ?? 0) + 1;
+  return {
+    ...spec,
+    requests: results.length,
+    wall_ms: round(wallMs, 1),
+    tokens,
+    throughput_tok_s: round(tokens / (wallMs / 1000), 1),
+    completion_tokens_histogram: counts,
+    stop_reasons: stops,
+    all_requests_hit_max_tokens: results.every((r) => r.tokens === spec.maxTokens),
+    ttft_ms: stat(ttft),
+    request_ms: stat(results.map((r) => r.totalMs)),
+    request_decode_tok_s_median: round(median(decode), 1),
+    ttft_samples_ms: ttft.map((x) => round(x, 3)),
+  };
+}
+
+function stat(values) {
+  return {
+    n: values.length,
+    mean: round(mean(values)),
+    p50: round(percentile(values, 50)),
+    p90: round(percentile(values, 90)),
+    p99: round(percentile(values, 99)),
+    max: round(Math.max(...values)),
+  };
+}
+
+function phases(cfg) {
+  return [
+    ['c1', { concurrency: 1, total: cfg.c1Requests, maxTokens: cfg.maxTokens }],
+    ['c8', { concurrency: SLOTS, total: cfg.c8Requests, maxTokens: cfg.maxTokens }],
+    ['ttft', { concurrency: 1, total: cfg.ttftRequests, maxTokens: cfg.ttftMaxTokens }],
+  ];
+}
+
+/** Warm-up: JIT, first-use allocations, every sequence of the context, connections. */
+async function warmUp(one, cfg) {
+  await runPhase(one, { concurrency: 1, total: 2, maxTokens: Math.min(cfg.maxTokens, 16) });
+  await runPhase(one, { concurrency: SLOTS, total: SLOTS * 2, maxTokens: Math.min(cfg.maxTokens, 16) });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// In-process side: runs in a child process of its own (like the worker), set up exactly as the worker sets up
+// node-llama-cpp: one context with sequences = slots * 2, a fresh sequence per request disposed in the background.
+
+async function baselineChild() {
+  const cfg = JSON.parse(process.env.BENCH_BASELINE_CONFIG);
+  const { getLlama, LlamaCompletion, LlamaLogLevel } = await import('node-llama-cpp');
+  const llama = await getLlama({ gpu: false, logLevel: LlamaLogLevel.error, build: 'never' });
+  const loadStart = performance.now();
+  const model = await llama.loadModel({ modelPath: cfg.modelPath });
+  const context = await model.createContext({
+    contextSize: cfg.contextSize,
+    sequences: SLOTS * 2,
+    threads: THREADS,
+  });
+  const loadMs = performance.now() - loadStart;
+
+  const waiters = [];
+  async function acquire() {
+    while (context.sequencesLeft === 0) await new Promise((r) => waiters.push(r));
+    return context.getSequence();
+  }
+  function release(sequence) {
+    void sequence
+      .dispose()
+      .catch(() => undefined)
+      .finally(() => waiters.shift()?.());
+  }
+
+  async function one(maxTokens) {
+    const t0 = performance.now();
+    const sequence = await acquire();
+    const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
+    let first = 0;
+    let tokens = 0;
+    try {
+      const res = await completion.generateCompletionWithMeta(cfg.prompt, {
+        maxTokens,
+        temperature: TEMPERATURE,
+        seed: SEED,
+        onTextChunk: () => {
+          if (!first) first = performance.now();
+        },
+        onToken: (t) => {
+          tokens += t.length;
+        },
+      });
+      const end = performance.now();
+      return { ttftMs: first - t0, totalMs: end - t0, tokens, stop: res.metadata.stopReason };
+    } finally {
+      completion.dispose({ disposeSequence: false });
+      release(sequence);
+    }
+  }
+
+  const probe = () => {
+    const total = procCpuMs(process.pid);
+    const main = procCpuMs(process.pid, process.pid);
+    return {
+      'in-process main thread': main,
+      'in-process other threads (llama.cpp, libuv)': total == null || main == null ? null : total - main,
+      machine: machineBusyMs(),
+    };
+  };
+  await warmUp(one, cfg);
+  const workload = {};
+  for (const [phase, spec] of phases(cfg)) {
+    await sleep(200);
+    workload[phase] = await runPhase(one, spec, probe);
+  }
+  process.send({ loadMs, workload, gpu: llama.gpu || false, contextSize: context.contextSize }, () => {
+    void context.dispose().finally(() => process.exit(0));
+  });
+}
+
+const children = new Set();
+
+function track(child) {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+async function runBaseline(cfg) {
+  const child = track(
+    fork(SELF, ['--baseline-child'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, BENCH_BASELINE_CONFIG: JSON.stringify(cfg) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  );
+  return new Promise((resolvePromise, reject) => {
+    let result;
+    child.on('message', (m) => (result = m));
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (result) resolvePromise(result);
+      else reject(new Error(`in-process baseline exited with ${signal ?? code} before reporting`));
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Platform side: worker + gateway as child processes, the same workload over HTTP with streaming.
+
+async function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
+}
+
+function startApp(name, env) {
+  const entry = join(REPO_ROOT, 'dist', 'apps', name, 'src', 'main.js');
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run node infra/scripts/build.mjs`);
+  const proc = track(spawn(process.execPath, [entry], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  let output = '';
+  const keep = (d) => (output = (output + d.toString()).slice(-20000));
+  proc.stdout.on('data', keep);
+  proc.stderr.on('data', keep);
+  const exited = new Promise((res) => proc.once('exit', (code, signal) => res(signal ?? code)));
+  return {
+    name,
+    proc,
+    url: `http://127.0.0.1:${env.PORT}`,
+    output: () => output,
+    alive: () => proc.exitCode === null && proc.signalCode === null,
+    stop: async () => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function waitReady(app, timeoutMs = 90000) {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    if (!app.alive()) throw new Error(`${app.name} exited during start-up:\n${app.output()}`);
+    try {
+      const res = await fetch(`${app.url}/health/ready`);
+      if (res.ok) return;
+      last = `${res.status} ${await res.text()}`;
+    } catch (err) {
+      last = err.message;
+    }
+    await sleep(100);
+  }
+  throw new Error(`${app.name} not ready after ${timeoutMs} ms (${last}):\n${app.output()}`);
+}
+
+async function startPlatform(cfg, prefix, yamlPath) {
+  const [workerPort, gatewayPort] = [await freePort(), await freePort()];
+  const base = {
+    ...process.env,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    REDIS_URL: cfg.redisUrl,
+    QUEUE_PREFIX: prefix,
+    MODELS_CONFIG: yamlPath,
+    WORKER_MODELS: cfg.modelId,
+  };
+  const worker = startApp('inference-worker', { ...base, PORT: String(workerPort) });
+  const gateway = startApp('api-gateway', { ...base, PORT: String(gatewayPort), HOST: '127.0.0.1' });
+  const apps = [worker, gateway];
+  try {
+    await Promise.all(apps.map((a) => waitReady(a)));
+  } catch (err) {
+    await Promise.all(apps.map((a) => a.stop()));
+    throw err;
+  }
+  return { worker, gateway, stop: () => Promise.all(apps.map((a) => a.stop())) };
+}
+
+/** One completion over HTTP. Streaming: TTFT at the first text delta, tokens from the usage chunk. */
+function httpRequester(gatewayUrl, cfg, stream) {
+  const url = `${gatewayUrl}/v1/completions`;
+  const bodies = new Map();
+  const bodyFor = (maxTokens) => {
+    let b = bodies.get(maxTokens);
+    if (!b) {
+      b = JSON.stringify({
+        model: cfg.modelId,
+        prompt: cfg.prompt,
+        max_tokens: maxTokens,
+        temperature: TEMPERATURE,
+        seed: SEED,
+        stream,
+        ...(stream ? { stream_options: { include_usage: true } } : {}),
+      });
+      bodies.set(maxTokens, b);
+    }
+    return b;
+  };
+  return async function one(maxTokens) {
+    const t0 = performance.now();
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: bodyFor(maxTokens),
+    });
+    if (!res.ok || !res.body) throw new Error(`POST /v1/completions answered ${res.status}: ${await res.text()}`);
+    if (!stream) {
+      const json = await res.json();
+      const totalMs = performance.now() - t0;
+      const choice = json.choices[0];
+      return { ttftMs: NaN, totalMs, tokens: json.usage.completion_tokens, stop: choice.finish_reason };
+    }
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    let first = 0;
+    let usage = null;
+    let finish = null;
+    let done = false;
+    let chunks = 0;
+    for (;;) {
+      const { value, done: eof } = await reader.read();
+      if (eof) break;
+      buffer += decoder.decode(value, { stream: true });
+      let cut;
+      while ((cut = buffer.indexOf('\n\n')) >= 0) {
+        const event = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        for (const line of event.split('\n')) {
+          if (!line.startsWith('data: ')) continue;
+          const data = line.slice(6);
+          if (data === '[DONE]') {
+            done = true;
+            continue;
+          }
+          const chunk = JSON.parse(data);
+          if (chunk.error) throw new Error(`stream error: ${JSON.stringify(chunk.error)}`);
+          chunks++;
+          const choice = chunk.choices?.[0];
+          if (choice?.text && !first) first = performance.now();
+          if (choice?.finish_reason) finish = choice.finish_reason;
+          if (chunk.usage) usage = chunk.usage;
+        }
+      }
+    }
+    const end = performance.now();
+    if (!done) throw new Error('stream ended without data: [DONE]');
+    if (!usage) throw new Error('stream had no usage chunk');
+    return { ttftMs: first - t0, totalMs: end - t0, tokens: usage.completion_tokens, stop: finish, chunks };
+  };
+}
+
+// Prometheus scrapes around a phase: means of the platform's own stage timings, to say where the time goes.
+async function scrape(url) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const values = new Map();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const sp = line.lastIndexOf(' ');
+    values.set(line.slice(0, sp), Number(line.slice(sp + 1)));
+  }
+  return values;
+}
+
+function histogramMeanMs(before, after, name) {
+  const total = (m, suffix) => {
+    let s = 0;
+    for (const [k, v] of m) if (k === `${name}${suffix}` || k.startsWith(`${name}${suffix}{`)) s += v;
+    return s;
+  };
+  const count = total(after, '_count') - total(before, '_count');
+  return count > 0 ? ((total(after, '_sum') - total(before, '_sum')) / count) * 1000 : NaN;
+}
+
+async function floors(platform, redis) {
+  const http = [];
+  for (let i = 0; i < 200; i++) {
+    const t0 = performance.now();
+    const res = await fetch(`${platform.gateway.url}/health`);
+    await res.arrayBuffer();
+    http.push(performance.now() - t0);
+  }
+  const ping = [];
+  for (let i = 0; i < 200; i++) {
+    const t0 = performance.now();
+    await redis.ping();
+    ping.push(performance.now() - t0);
+  }
+  return { gateway_get_health_ms: stat(http), redis_ping_ms: stat(ping) };
+}
+
+async function runPlatform(cfg, prefix, yamlPath, redis) {
+  const startAt = performance.now();
+  const platform = await startPlatform(cfg, prefix, yamlPath);
+  const startMs = performance.now() - startAt;
+  try {
+    const one = httpRequester(platform.gateway.url, cfg, true);
+    const oneNoStream = httpRequester(platform.gateway.url, cfg, false);
+    const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]) || null;
+    const check = () => {
+      for (const app of [platform.worker, platform.gateway]) {
+        if (!app.alive()) throw new Error(`${app.name} died during the benchmark:\n${app.output()}`);
+      }
+    };
+    const stages = {};
+    const scraped = async () => ({ g: await scrape(platform.gateway.url), w: await scrape(platform.worker.url) });
+    const wpid = platform.worker.proc.pid;
+    const probe = () => {
+      const total = procCpuMs(wpid);
+      const main = procCpuMs(wpid, wpid);
+      const client = process.cpuUsage();
+      return {
+        'worker main thread': main,
+        'worker other threads (llama.cpp, libuv)': total == null || main == null ? null : total - main,
+        gateway: procCpuMs(platform.gateway.proc.pid),
+        redis: redisPid ? procCpuMs(redisPid) : null,
+        'bench client': (client.user + client.system) / 1000,
+        machine: machineBusyMs(),
+      };
+    };
+    await warmUp(one, cfg);
+    const floor = await floors(platform, redis);
+    const workload = {};
+    // The same phases as in-process, plus one without streaming: what the per-token path costs.
+    const nostream = [
+      'c1_nostream',
+      { concurrency: 1, total: Math.max(2, Math.ceil(cfg.c1Requests / 2)), maxTokens: cfg.maxTokens },
+    ];
+    for (const [phase, spec] of [...phases(cfg), nostream]) {
+      await sleep(200);
+      const before = await scraped();
+      workload[phase] = await runPhase(phase === 'c1_nostream' ? oneNoStream : one, spec, probe);
+      const after = await scraped();
+      check();
+      stages[phase] = {
+        gateway_ttft_ms: round(histogramMeanMs(before.g, after.g, 'gateway_time_to_first_token_seconds')),
+        worker_queue_wait_ms: round(histogramMeanMs(before.w, after.w, 'inference_queue_wait_seconds')),
+        worker_ttft_from_pickup_ms: round(histogramMeanMs(before.w, after.w, 'inference_time_to_first_token_seconds')),
+        // Mean over jobs of (tokens - 1) / (time after the first token), measured inside the worker.
+        worker_job_decode_tok_s: round(histogramMeanMs(before.w, after.w, 'inference_tokens_per_second') / 1000, 1),
+      };
+    }
+    return { startMs, workload, stages, floor };
+  } finally {
+    await platform.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Orchestration, report.
+
+async function syntheticModel() {
+  const out = join(tmpdir(), 'synthetic-125m-q8_0.gguf');
+  if (existsSync(out) && statSync(out).size > 0) return out;
+  console.log(`Generating the synthetic 125m model into ${out} (once; cached in the OS temp folder) ...`);
+  const partial = `${out}.${process.pid}.partial`;
+  try {
+    execFileSync(
+      process.execPath,
+      [join(SHARED, 'tools', 'make-synthetic-gguf.mjs'), '--size', '125m', '--out', partial],
+      {
+        stdio: 'inherit',
+      },
+    );
+    renameSync(partial, out);
+  } finally {
+    rmSync(partial, { force: true });
+  }
+  return out;
+}
+
+async function deleteKeys(redis, pattern) {
+  let cursor = '0';
+  let deleted = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) deleted += await redis.del(...keys);
+  } while (cursor !== '0');
+  return deleted;
+}
+
+function ttftAdded(inproc, platform) {
+  return { p50: platform.p50 - inproc.p50, p99: platform.p99 - inproc.p99, mean: platform.mean - inproc.mean };
+}
+
+function pooledStat(rounds, phase) {
+  return stat(rounds.flatMap((r) => r.workload[phase].ttft_samples_ms));
+}
+
+/** Per phase, the median over rounds of the cores each process used. */
+function cpuMedians(rounds, phaseNames) {
+  return Object.fromEntries(
+    phaseNames.map((p) => {
+      const keys = Object.keys(rounds[0].workload[p].cpu_cores ?? {});
+      return [
+        p,
+        Object.fromEntries(keys.map((k) => [k, round(median(rounds.map((r) => r.workload[p].cpu_cores[k])), 2)])),
+      ];
+    }),
+  );
+}
+
+function summarize(cfg, baselineRounds, platformRounds) {
+  const thr = (rounds, phase) => median(rounds.map((r) => r.workload[phase].throughput_tok_s));
+  const side = (rounds) => ({
+    throughput_c1_tok_s: round(thr(rounds, 'c1'), 1),
+    throughput_c8_tok_s: round(thr(rounds, 'c8'), 1),
+    ttft_c1_ms: pooledStat(rounds, 'ttft'),
+    ttft_c1_throughput_phase_ms: pooledStat(rounds, 'c1'),
+    ttft_c8_ms: pooledStat(rounds, 'c8'),
+    request_decode_tok_s_c1: round(median(rounds.map((r) => r.workload.c1.request_decode_tok_s_median)), 1),
+    request_decode_tok_s_c8: round(median(rounds.map((r) => r.workload.c8.request_decode_tok_s_median)), 1),
+    all_requests_hit_max_tokens: rounds.every((r) =>
+      ['c1', 'c8', 'ttft'].every((p) => r.workload[p].all_requests_hit_max_tokens),
+    ),
+  });
+  const inproc = side(baselineRounds);
+  const platform = side(platformRounds);
+  const ratioC1 = platform.throughput_c1_tok_s / inproc.throughput_c1_tok_s;
+  const ratioC8 = platform.throughput_c8_tok_s / inproc.throughput_c8_tok_s;
+  const added = ttftAdded(inproc.ttft_c1_ms, platform.ttft_c1_ms);
+  const addedC8 = ttftAdded(inproc.ttft_c8_ms, platform.ttft_c8_ms);
+  const meanOf = (phase, key) => round(median(platformRounds.map((r) => r.stages[phase][key])));
+  const stagesTtft = {
+    client_ttft_mean_ms: platform.ttft_c1_ms.mean,
+    gateway_ttft_mean_ms: meanOf('ttft', 'gateway_ttft_ms'),
+    worker_queue_wait_mean_ms: meanOf('ttft', 'worker_queue_wait_ms'),
+    worker_ttft_from_pickup_mean_ms: meanOf('ttft', 'worker_ttft_from_pickup_ms'),
+    in_process_ttft_mean_ms: inproc.ttft_c1_ms.mean,
+  };
+  const breakdown = {
+    'HTTP in (fetch, Fastify, Nest, validation) + SSE out + client parsing (client TTFT - gateway TTFT)':
+      stagesTtft.client_ttft_mean_ms - stagesTtft.gateway_ttft_mean_ms,
+    'BullMQ queue wait: job created in the gateway -> active in the worker (add script, worker wake-up, moveToActive; ms resolution)':
+      stagesTtft.worker_queue_wait_mean_ms,
+    'worker: handler start -> first token, minus in-process TTFT (prompt tokenized for limits/usage, charset guard, set-up)':
+      stagesTtft.worker_ttft_from_pickup_mean_ms - stagesTtft.in_process_ttft_mean_ms,
+    'rest: job handed to the handler (payload parse) + first delta: publish, Redis pub/sub, gateway parse and dispatch':
+      stagesTtft.gateway_ttft_mean_ms -
+      stagesTtft.worker_queue_wait_mean_ms -
+      stagesTtft.worker_ttft_from_pickup_mean_ms,
+  };
+  return {
+    in_process: inproc,
+    platform,
+    comparison: {
+      throughput_ratio_c1: round(ratioC1),
+      throughput_ratio_c8: round(ratioC8),
+      added_ttft_c1_ms: { p50: round(added.p50), p99: round(added.p99), mean: round(added.mean) },
+      added_ttft_c8_ms: { p50: round(addedC8.p50), p99: round(addedC8.p99), mean: round(addedC8.mean) },
+      targets: {
+        throughput_c1: { target: `>= ${TARGETS.throughputRatio * 100}%`, met: ratioC1 >= TARGETS.throughputRatio },
+        throughput_c8: { target: `>= ${TARGETS.throughputRatio * 100}%`, met: ratioC8 >= TARGETS.throughputRatio },
+        added_ttft_p50: { target: `<= ${TARGETS.addedTtftP50Ms} ms`, met: added.p50 <= TARGETS.addedTtftP50Ms },
+        added_ttft_p99: { target: `<= ${TARGETS.addedTtftP99Ms} ms`, met: added.p99 <= TARGETS.addedTtftP99Ms },
+      },
+    },
+    ttft_stage_means_ms: Object.fromEntries(Object.entries(stagesTtft).map(([k, v]) => [k, round(v)])),
+    added_ttft_breakdown_mean_ms: Object.fromEntries(Object.entries(breakdown).map(([k, v]) => [k, round(v)])),
+    platform_c1_nostream_throughput_tok_s: round(
+      median(platformRounds.map((r) => r.workload.c1_nostream.throughput_tok_s)),
+      1,
+    ),
+    cpu_cores: {
+      in_process: cpuMedians(baselineRounds, ['c1', 'c8', 'ttft']),
+      platform: cpuMedians(platformRounds, ['c1', 'c8', 'ttft', 'c1_nostream']),
+    },
+    platform_stage_means_by_phase_ms: Object.fromEntries(
+      ['c1', 'c8', 'ttft', 'c1_nostream'].map((p) => [
+        p,
+        Object.fromEntries(
+          Object.keys(platformRounds[0].stages[p]).map((k) => [
+            k,
+            round(median(platformRounds.map((r) => r.stages[p][k]))),
+          ]),
+        ),
+      ]),
+    ),
+    floors: {
+      gateway_get_health_p50_ms: round(median(platformRounds.map((r) => r.floor.gateway_get_health_ms.p50))),
+      redis_ping_p50_ms: round(median(platformRounds.map((r) => r.floor.redis_ping_ms.p50))),
+    },
+  };
+}
+
+function markdown(cfg, env, s, rounds) {
+  const yes = (b) => (b ? 'yes' : '**no**');
+  const pct = (x) => `${fmt(x * 100, 1)}%`;
+  const plus = (x) => `${x >= 0 ? '+' : ''}${fmt(x, 2)} ms`;
+  const { in_process: a, platform: b, comparison: c } = s;
+  const rows = [
+    [
+      'decode throughput, concurrency 1 (tok/s)',
+      fmt(a.throughput_c1_tok_s),
+      fmt(b.throughput_c1_tok_s),
+      pct(c.throughput_ratio_c1),
+      c.targets.throughput_c1.target,
+      yes(c.targets.throughput_c1.met),
+    ],
+    [
+      'decode throughput, concurrency 8 (tok/s)',
+      fmt(a.throughput_c8_tok_s),
+      fmt(b.throughput_c8_tok_s),
+      pct(c.throughput_ratio_c8),
+      c.targets.throughput_c8.target,
+      yes(c.targets.throughput_c8.met),
+    ],
+    [
+      'TTFT p50, concurrency 1 (ms)',
+      fmt(a.ttft_c1_ms.p50, 2),
+      fmt(b.ttft_c1_ms.p50, 2),
+      plus(c.added_ttft_c1_ms.p50),
+      c.targets.added_ttft_p50.target,
+      yes(c.targets.added_ttft_p50.met),
+    ],
+    [
+      'TTFT p99, concurrency 1 (ms)',
+      fmt(a.ttft_c1_ms.p99, 2),
+      fmt(b.ttft_c1_ms.p99, 2),
+      plus(c.added_ttft_c1_ms.p99),
+      c.targets.added_ttft_p99.target,
+      yes(c.targets.added_ttft_p99.met),
+    ],
+    [
+      'TTFT p50, concurrency 8 (ms)',
+      fmt(a.ttft_c8_ms.p50, 2),
+      fmt(b.ttft_c8_ms.p50, 2),
+      plus(c.added_ttft_c8_ms.p50),
+      '(info)',
+      '-',
+    ],
+    [
+      'TTFT p99, concurrency 8 (ms)',
+      fmt(a.ttft_c8_ms.p99, 2),
+      fmt(b.ttft_c8_ms.p99, 2),
+      plus(c.added_ttft_c8_ms.p99),
+      '(info)',
+      '-',
+    ],
+    [
+      'every request generated exactly max_tokens',
+      yes(a.all_requests_hit_max_tokens),
+      yes(b.all_requests_hit_max_tokens),
+      '',
+      'yes',
+      yes(a.all_requests_hit_max_tokens && b.all_requests_hit_max_tokens),
+    ],
+  ];
+  const st = s.ttft_stage_means_ms;
+  const ratio = (r, p) => pct(r.platform.workload[p].throughput_tok_s / r.baseline.workload[p].throughput_tok_s);
+  const perRound = rounds.map((r) => [
+    String(r.round),
+    r.order,
+    fmt(r.baseline.workload.c1.throughput_tok_s),
+    fmt(r.platform.workload.c1.throughput_tok_s),
+    ratio(r, 'c1'),
+    fmt(r.baseline.workload.c8.throughput_tok_s),
+    fmt(r.platform.workload.c8.throughput_tok_s),
+    ratio(r, 'c8'),
+    fmt(r.baseline.workload.ttft.ttft_ms.p50, 2),
+    fmt(r.platform.workload.ttft.ttft_ms.p50, 2),
+    fmt(r.baseline.workload.ttft.ttft_ms.p99, 2),
+    fmt(r.platform.workload.ttft.ttft_ms.p99, 2),
+  ]);
+  const phaseStages = s.platform_stage_means_by_phase_ms;
+  return [
+    `# Inference benchmark: platform vs in-process (${cfg.modelId})`,
+    '',
+    `Model \`${cfg.modelId}\` (${cfg.modelFile}), context ${cfg.contextSize}, ${SLOTS} slots (${SLOTS * 2} sequences), ` +
+      `${THREADS} thread, CPU, temperature ${TEMPERATURE}, prompt ${JSON.stringify(cfg.prompt)}. ` +
+      `Throughput: ${cfg.c1Requests} sequential requests (concurrency 1) and ${cfg.c8Requests} requests over 8 loops ` +
+      `(concurrency 8), max_tokens ${cfg.maxTokens}; throughput = generated tokens / wall time, median of ${cfg.rounds} rounds. ` +
+      `TTFT at concurrency 1: ${cfg.ttftRequests} sequential requests with max_tokens ${cfg.ttftMaxTokens} per round, pooled; ` +
+      'TTFT at concurrency 8: every request of the concurrency-8 phase, pooled. The platform side is ' +
+      'POST /v1/completions with stream: true over keep-alive HTTP, TTFT at the first text delta.',
+    '',
+    `${env.date}, commit ${env.git_commit?.slice(0, 12) ?? 'unknown'}${env.git_dirty ? ' (dirty tree)' : ''}, ` +
+      `${env.cpu_model} x ${env.cpu_count}, Node ${env.node}, node-llama-cpp ${env.packages['node-llama-cpp']}, ` +
+      `load average at start ${env.load_average_at_start.join(' / ')}, at end ${env.load_average_at_end.join(' / ')}.`,
+    '',
+    markdownTable(['metric', 'in-process', 'platform', 'ratio / added', 'target', 'met?'], rows),
+    '',
+    '## Where the platform time to first token goes (concurrency 1, means)',
+    '',
+    markdownTable(
+      ['stage', 'ms'],
+      [
+        ['client TTFT through the platform', fmt(st.client_ttft_mean_ms, 2)],
+        ['gateway: request handled -> first delta received from Redis', fmt(st.gateway_ttft_mean_ms, 2)],
+        ['worker: BullMQ queue wait (add -> picked up)', fmt(st.worker_queue_wait_mean_ms, 2)],
+        ['worker: picked up -> first token', fmt(st.worker_ttft_from_pickup_mean_ms, 2)],
+        ['in-process TTFT (node-llama-cpp alone)', fmt(st.in_process_ttft_mean_ms, 2)],
+        ...Object.entries(s.added_ttft_breakdown_mean_ms).map(([k, v]) => [`added: ${k}`, fmt(v, 2)]),
+        ['floor: GET /health round trip on the gateway, p50', fmt(s.floors.gateway_get_health_p50_ms, 2)],
+        ['floor: Redis PING round trip, p50', fmt(s.floors.redis_ping_p50_ms, 2)],
+      ],
+    ),
+    '',
+    'Platform stage means per phase (ms; worker decode rate in tok/s, measured inside the worker per job):',
+    '',
+    markdownTable(
+      [
+        'phase',
+        'gateway TTFT',
+        'queue wait',
+        'worker TTFT from pickup',
+        'worker per-job decode tok/s',
+        'client per-request decode tok/s (in-process / platform)',
+      ],
+      ['c1', 'c8', 'ttft', 'c1_nostream'].map((p) => [
+        p,
+        fmt(phaseStages[p].gateway_ttft_ms, 2),
+        fmt(phaseStages[p].worker_queue_wait_ms, 2),
+        fmt(phaseStages[p].worker_ttft_from_pickup_ms, 2),
+        fmt(phaseStages[p].worker_job_decode_tok_s, 1),
+        p === 'ttft' || p === 'c1_nostream'
+          ? '-'
+          : `${fmt(s.in_process[`request_decode_tok_s_${p}`])} / ${fmt(s.platform[`request_decode_tok_s_${p}`])}`,
+      ]),
+    ),
+    '',
+    `Without streaming (stream: false, same requests, concurrency 1) the platform delivers ` +
+      `${fmt(s.platform_c1_nostream_throughput_tok_s)} tok/s, ` +
+      `${pct(s.platform_c1_nostream_throughput_tok_s / a.throughput_c1_tok_s)} of in-process: the rest of the ` +
+      'streaming loss is the per-token path (worker publish, Redis, gateway, SSE, client).',
+    '',
+    '## CPU: cores used per process during each phase (median of rounds; 2 cores = whole machine)',
+    '',
+    cpuTable(s.cpu_cores),
+    '',
+    '## Rounds',
+    '',
+    markdownTable(
+      [
+        'round',
+        'order',
+        'c1 tok/s in-proc',
+        'c1 tok/s platform',
+        'c1 ratio',
+        'c8 tok/s in-proc',
+        'c8 tok/s platform',
+        'c8 ratio',
+        'TTFT p50 in-proc',
+        'TTFT p50 platform',
+        'TTFT p99 in-proc',
+        'TTFT p99 platform',
+      ],
+      perRound,
+    ),
+    '',
+  ].join('\n');
+}
+
+function cpuTable(cpu) {
+  const columns = [...new Set(Object.values(cpu).flatMap((phasesOf) => Object.values(phasesOf).flatMap(Object.keys)))];
+  const rows = [];
+  for (const [side, byPhase] of Object.entries(cpu)) {
+    for (const [phase, cores] of Object.entries(byPhase)) {
+      rows.push([
+        `${side.replace('_', '-')} ${phase}`,
+        ...columns.map((c) => (cores[c] == null ? '' : fmt(cores[c], 2))),
+      ]);
+    }
+  }
+  return markdownTable(['side / phase', ...columns], rows);
+}
+
+function printSummary(s) {
+  const { in_process: a, platform: b, comparison: c } = s;
+  const t = c.targets;
+  const mark = (m) => (m ? 'met' : 'MISSED');
+  console.log('');
+  console.table({
+    'throughput c1 (tok/s)': {
+      'in-process': a.throughput_c1_tok_s,
+      platform: b.throughput_c1_tok_s,
+      'ratio/added': `${fmt(c.throughput_ratio_c1 * 100)}%`,
+      target: `${t.throughput_c1.target} ${mark(t.throughput_c1.met)}`,
+    },
+    'throughput c8 (tok/s)': {
+      'in-process': a.throughput_c8_tok_s,
+      platform: b.throughput_c8_tok_s,
+      'ratio/added': `${fmt(c.throughput_ratio_c8 * 100)}%`,
+      target: `${t.throughput_c8.target} ${mark(t.throughput_c8.met)}`,
+    },
+    'TTFT p50 c1 (ms)': {
+      'in-process': a.ttft_c1_ms.p50,
+      platform: b.ttft_c1_ms.p50,
+      'ratio/added': `+${fmt(c.added_ttft_c1_ms.p50, 2)} ms`,
+      target: `${t.added_ttft_p50.target} ${mark(t.added_ttft_p50.met)}`,
+    },
+    'TTFT p99 c1 (ms)': {
+      'in-process': a.ttft_c1_ms.p99,
+      platform: b.ttft_c1_ms.p99,
+      'ratio/added': `+${fmt(c.added_ttft_c1_ms.p99, 2)} ms`,
+      target: `${t.added_ttft_p99.target} ${mark(t.added_ttft_p99.met)}`,
+    },
+    'TTFT p50 c8 (ms)': {
+      'in-process': a.ttft_c8_ms.p50,
+      platform: b.ttft_c8_ms.p50,
+      'ratio/added': `+${fmt(c.added_ttft_c8_ms.p50, 2)} ms`,
+      target: '(info)',
+    },
+    'TTFT p99 c8 (ms)': {
+      'in-process': a.ttft_c8_ms.p99,
+      platform: b.ttft_c8_ms.p99,
+      'ratio/added': `+${fmt(c.added_ttft_c8_ms.p99, 2)} ms`,
+      target: '(info)',
+    },
+    'all requests = max_tokens': {
+      'in-process': a.all_requests_hit_max_tokens,
+      platform: b.all_requests_hit_max_tokens,
+    },
+  });
+  console.log('Added TTFT at concurrency 1, where it goes (means, ms):');
+  for (const [k, v] of Object.entries(s.added_ttft_breakdown_mean_ms)) console.log(`  ${fmt(v, 2).padStart(7)}  ${k}`);
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2), {
+    model: 'stories260k',
+    rounds: 3,
+    quick: false,
+    redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    help: false,
+  });
+  if (opts.help) {
+    console.log(
+      'Usage: npm run bench -- inference [--model stories260k|synthetic-125m] [--rounds N] [--quick] [--redis-url URL]',
+    );
+    return;
+  }
+  const preset = MODELS[opts.model];
+  if (!preset) throw new Error(`Unknown --model ${opts.model}; one of: ${Object.keys(MODELS).join(', ')}`);
+  const quickScale = (n, min) => (opts.quick ? Math.max(min, Math.ceil(n / 4)) : n);
+  const cfg = {
+    modelId: opts.model,
+    modelFile: await preset.file(),
+    contextSize: preset.contextSize,
+    prompt: preset.prompt,
+    maxTokens: preset.maxTokens,
+    c1Requests: quickScale(preset.c1Requests, 2),
+    c8Requests: quickScale(preset.c8Requests, SLOTS),
+    ttftRequests: quickScale(preset.ttftRequests, 10),
+    ttftMaxTokens: preset.ttftMaxTokens,
+    rounds: opts.quick ? 1 : Math.max(1, Math.floor(opts.rounds)),
+    redisUrl: opts.redisUrl,
+  };
+  if (!existsSync(cfg.modelFile)) throw new Error(`Model file not found: ${cfg.modelFile}`);
+  const env = environment();
+
+  const runId = `bench-${Date.now()}`;
+  const scratch = join(tmpdir(), `${runId}-inference`);
+  mkdirSync(scratch, { recursive: true });
+  const yamlPath = join(scratch, 'models.yaml');
+  writeFileSync(
+    yamlPath,
+    [
+      'models:',
+      `  - id: ${cfg.modelId}`,
+      `    path: ${JSON.stringify(cfg.modelFile)}`,
+      '    capabilities: [chat, completion]',
+      `    context_size: ${cfg.contextSize}`,
+      `    slots: ${SLOTS}`,
+      '    sequence_headroom: 2',
+      `    threads: ${THREADS}`,
+      '    gpu: false',
+      `    default_max_tokens: ${cfg.maxTokens}`,
+      '',
+    ].join('\n'),
+  );
+
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(cfg.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+
+  const cleanup = async () => {
+    await Promise.all([...children].map((c) => new Promise((r) => (c.kill('SIGKILL') ? c.once('exit', r) : r()))));
+    const deleted = await deleteKeys(redis, `${runId}-*`).catch(() => 0);
+    redis.disconnect();
+    rmSync(scratch, { recursive: true, force: true });
+    return deleted;
+  };
+  const onSignal = (sig) => {
+    console.error(`\n${sig}: stopping benchmark processes`);
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  console.log(
+    `inference benchmark: ${cfg.modelId}, ${cfg.rounds} round(s); per side and round: ${cfg.c1Requests} x c1, ` +
+      `${cfg.c8Requests} x c8 (max_tokens ${cfg.maxTokens}), ${cfg.ttftRequests} TTFT probes (max_tokens ${cfg.ttftMaxTokens})`,
+  );
+  const rounds = [];
+  try {
+    for (let i = 1; i <= cfg.rounds; i++) {
+      const order = i % 2 === 1 ? ['baseline', 'platform'] : ['platform', 'baseline'];
+      const round_ = { round: i, order: order.join(' -> ') };
+      for (const side of order) {
+        const t0 = performance.now();
+        if (side === 'baseline') {
+          round_.baseline = await runBaseline({ ...cfg, modelPath: cfg.modelFile });
+        } else {
+          round_.platform = await runPlatform(cfg, `${runId}-r${i}`, yamlPath, redis);
+        }
+        const w = round_[side].workload;
+        console.log(
+          `  round ${i} ${side.padEnd(8)}: c1 ${fmt(w.c1.throughput_tok_s)} tok/s, c8 ${fmt(w.c8.throughput_tok_s)} tok/s, ` +
+            `TTFT p50/p99 ${fmt(w.ttft.ttft_ms.p50, 2)}/${fmt(w.ttft.ttft_ms.p99, 2)} ms ` +
+            `(${fmt((performance.now() - t0) / 1000)} s, load ${loadavg()[0].toFixed(2)})`,
+        );
+      }
+      rounds.push(round_);
+    }
+  } finally {
+    const deleted = await cleanup();
+    console.log(`cleaned up: platform processes stopped, ${deleted} Redis keys of ${runId}-* deleted`);
+  }
+  env.load_average_at_end = loadavg().map((x) => round(x, 2));
+
+  const summary = summarize(
+    cfg,
+    rounds.map((r) => r.baseline),
+    rounds.map((r) => r.platform),
+  );
+  printSummary(summary);
+  const json = {
+    benchmark: 'inference',
+    config: {
+      ...cfg,
+      slots: SLOTS,
+      sequences: SLOTS * 2,
+      threads: THREADS,
+      temperature: TEMPERATURE,
+      seed: SEED,
+      gpu: false,
+    },
+    environment: env,
+    targets: TARGETS,
+    summary,
+    rounds,
+  };
+  const files = await writeResults(`inference-${cfg.modelId}`, json, markdown(cfg, env, summary, rounds));
+  console.log(`\nwrote ${files.join(', ')}`);
+}
+
+if (process.argv.includes('--baseline-child')) {
+  await baselineChild();
+} else {
+  await main().catch((err) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exitCode = 1;
+  });
+}
