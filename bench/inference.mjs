@@ -1,15 +1,19 @@
 // Inference benchmark: the platform (HTTP gateway -> BullMQ -> inference worker -> Redis pub/sub -> SSE) against
 // the ceiling, node-llama-cpp in-process, with the same model, context size, sequences and threads.
 //
-//   npm run bench -- inference [--model stories260k|synthetic-125m] [--rounds 2] [--quick]
+//   npm run bench -- inference [--model stories260k|synthetic-125m] [--rounds 4] [--quick]
 //
 // Measures (a) in-process decode throughput at concurrency 1 and 8, (b) the same through the platform over HTTP
 // (streaming, keep-alive), (c) the time to first token the platform adds, p50 and p99. The two sides never run
 // at the same time: the in-process side runs in its own process while the platform is stopped, and the rounds
-// alternate (baseline, platform, platform, baseline, ...) because this machine is shared and noisy.
-// Writes bench/results/inference-<model>.json and .md. Never fails on timing.
+// alternate their order (baseline then platform, platform then baseline, ...) because this machine is shared and
+// noisy; throughputs are medians of rounds, TTFT percentiles pool the samples of all rounds.
+// The platform runs as in production, one process per app (auth too, with an API key, when the build has it),
+// against a private redis-server of the run. Writes bench/results/inference-<model>.json and .md. Never fails on
+// timing.
 import { execFileSync, fork, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -55,7 +59,9 @@ const MODELS = {
   'synthetic-125m': {
     file: syntheticModel,
     contextSize: 1024,
-    prompt: 'Once upon a time',
+    // Random weights: from 'Once upon a time' greedy decoding emits byte tokens that never form valid UTF-8,
+    // which node-llama-cpp does not report as tokens; from 'The cat' every token is text.
+    prompt: 'The cat',
     maxTokens: 64,
     c1Requests: 6,
     c8Requests: 16,
@@ -126,6 +132,14 @@ function summarizePhase(results, wallMs, spec) {
     ttft_ms: stat(ttft),
     request_ms: stat(results.map((r) => r.totalMs)),
     request_decode_tok_s_median: round(median(decode), 1),
+    // In-process only: time waiting for a free context sequence (finished ones are disposed in the background,
+    // under a context-wide lock the batch loop holds while others decode).
+    ...(results[0]?.acquireMs !== undefined
+      ? {
+          sequence_wait_ms: stat(results.map((r) => r.acquireMs)),
+          requests_that_waited_over_10ms_for_a_sequence: results.filter((r) => r.acquireMs > 10).length,
+        }
+      : {}),
     ttft_samples_ms: ttft.map((x) => round(x, 3)),
   };
 }
@@ -187,6 +201,7 @@ async function baselineChild() {
   async function one(maxTokens) {
     const t0 = performance.now();
     const sequence = await acquire();
+    const acquireMs = performance.now() - t0;
     const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
     let first = 0;
     let tokens = 0;
@@ -203,7 +218,7 @@ async function baselineChild() {
         },
       });
       const end = performance.now();
-      return { ttftMs: first - t0, totalMs: end - t0, tokens, stop: res.metadata.stopReason };
+      return { ttftMs: first - t0, totalMs: end - t0, tokens, stop: res.metadata.stopReason, acquireMs };
     } finally {
       completion.dispose({ disposeSequence: false });
       release(sequence);
@@ -231,6 +246,10 @@ async function baselineChild() {
 }
 
 const children = new Set();
+// Whatever happens, no process of the benchmark outlives it.
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
 
 function track(child) {
   children.add(child);
@@ -272,8 +291,11 @@ async function freePort() {
   });
 }
 
+/** Where the built apps are: dist/ (from `node infra/scripts/build.mjs`), or another build given with --dist. */
+let distDir = join(REPO_ROOT, 'dist');
+
 function startApp(name, env) {
-  const entry = join(REPO_ROOT, 'dist', 'apps', name, 'src', 'main.js');
+  const entry = join(distDir, 'apps', name, 'src', 'main.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run node infra/scripts/build.mjs`);
   const proc = track(spawn(process.execPath, [entry], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
   let output = '';
@@ -314,32 +336,138 @@ async function waitReady(app, timeoutMs = 90000) {
   throw new Error(`${app.name} not ready after ${timeoutMs} ms (${last}):\n${app.output()}`);
 }
 
-async function startPlatform(cfg, prefix, yamlPath) {
-  const [workerPort, gatewayPort] = [await freePort(), await freePort()];
+/**
+ * Starts the platform as it runs in production, one process per app: the auth app too when the build has one
+ * (on a throw-away database; /v1 then needs an API key, minted through the public API as a client would), the
+ * inference worker and the gateway. Returns the apps and the credential to send (null when none is needed).
+ */
+async function startPlatform(cfg, prefix, yamlPath, auth) {
   const base = {
     ...process.env,
-    NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
     REDIS_URL: cfg.redisUrl,
     QUEUE_PREFIX: prefix,
     MODELS_CONFIG: yamlPath,
     WORKER_MODELS: cfg.modelId,
+    ...(auth ? auth.env : {}),
   };
-  const worker = startApp('inference-worker', { ...base, PORT: String(workerPort) });
-  const gateway = startApp('api-gateway', { ...base, PORT: String(gatewayPort), HOST: '127.0.0.1' });
-  const apps = [worker, gateway];
+  const apps = [];
+  const stop = () => Promise.all(apps.map((a) => a.stop()));
   try {
-    await Promise.all(apps.map((a) => waitReady(a)));
+    let authApp = null;
+    if (auth) {
+      authApp = startApp('auth', { ...base, PORT: String(await freePort()) });
+      apps.push(authApp);
+      await waitReady(authApp);
+    }
+    const worker = startApp('inference-worker', { ...base, PORT: String(await freePort()) });
+    const gateway = startApp('api-gateway', { ...base, PORT: String(await freePort()), HOST: '127.0.0.1' });
+    apps.push(worker, gateway);
+    await Promise.all([worker, gateway].map((a) => waitReady(a)));
+    const apiKey = await credential(cfg, gateway, auth);
+    if (authApp && !apiKey) {
+      // This gateway serves /v1 without a credential: auth plays no part, so it does not share the machine.
+      await authApp.stop();
+      apps.splice(apps.indexOf(authApp), 1);
+      authApp = null;
+    }
+    return { worker, gateway, auth: authApp, apiKey, stop };
   } catch (err) {
-    await Promise.all(apps.map((a) => a.stop()));
+    await stop();
     throw err;
   }
-  return { worker, gateway, stop: () => Promise.all(apps.map((a) => a.stop())) };
+}
+
+async function postJson(url, body, headers = {}) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, text, json: () => JSON.parse(text) };
+}
+
+/** The API key the benchmark sends: none if the gateway answers without one, else a fresh key of the admin. */
+async function credential(cfg, gateway, auth) {
+  const probe = { model: cfg.modelId, prompt: cfg.prompt, max_tokens: 1, temperature: TEMPERATURE };
+  const anonymous = await postJson(`${gateway.url}/v1/completions`, probe);
+  if (anonymous.status === 200) return null;
+  if (anonymous.status !== 401 || !auth) {
+    throw new Error(`POST /v1/completions without a key answered ${anonymous.status}: ${anonymous.text}`);
+  }
+  const login = await postJson(`${gateway.url}/v1/auth/token`, auth.admin);
+  if (login.status !== 200) throw new Error(`admin login answered ${login.status}: ${login.text}`);
+  const created = await postJson(
+    `${gateway.url}/v1/api-keys`,
+    { name: 'bench' },
+    { authorization: `Bearer ${login.json().access_token}` },
+  );
+  if (created.status !== 201) throw new Error(`creating an API key answered ${created.status}: ${created.text}`);
+  const key = created.json().key;
+  const check = await postJson(`${gateway.url}/v1/completions`, probe, { authorization: `Bearer ${key}` });
+  if (check.status !== 200)
+    throw new Error(`POST /v1/completions with the new key answered ${check.status}: ${check.text}`);
+  return key;
+}
+
+/** CPU time (ms) of the Postgres backends serving one database: their process titles name it. */
+function postgresCpuMs(database) {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let title;
+    try {
+      title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (title.startsWith('postgres: ') && title.includes(` ${database} `)) total += procCpuMs(pid) ?? 0;
+  }
+  return total;
+}
+
+/** A throw-away Postgres database for the auth app, when the build has one; dropped at the end. */
+async function authSetup(runId, pgAdminUrl) {
+  if (!existsSync(join(distDir, 'apps', 'auth', 'src', 'main.js'))) return null;
+  const { default: pg } = await import('pg');
+  const name = runId.replace(/-/g, '_');
+  const admin = new pg.Client({ connectionString: pgAdminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(pgAdminUrl);
+  url.pathname = `/${name}`;
+  const password = `Bench-${randomBytes(9).toString('base64url')}-9a!`;
+  return {
+    database: name,
+    admin: { username: 'admin', password },
+    env: {
+      DATABASE_URL: url.toString(),
+      AUTH_ADMIN_USERNAME: 'admin',
+      AUTH_ADMIN_PASSWORD: password,
+      // The limits are checked on every request as usual, but set high enough never to throttle the benchmark.
+      AUTH_DEFAULT_USER_RPM: '1000000',
+      AUTH_DEFAULT_USER_TPM: '1000000000',
+    },
+    drop: async () => {
+      const c = new pg.Client({ connectionString: pgAdminUrl });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
 }
 
 /** One completion over HTTP. Streaming: TTFT at the first text delta, tokens from the usage chunk. */
-function httpRequester(gatewayUrl, cfg, stream) {
+function httpRequester(gatewayUrl, cfg, stream, apiKey) {
   const url = `${gatewayUrl}/v1/completions`;
+  const headers = { 'content-type': 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) };
   const bodies = new Map();
   const bodyFor = (maxTokens) => {
     let b = bodies.get(maxTokens);
@@ -359,11 +487,7 @@ function httpRequester(gatewayUrl, cfg, stream) {
   };
   return async function one(maxTokens) {
     const t0 = performance.now();
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: bodyFor(maxTokens),
-    });
+    const res = await fetch(url, { method: 'POST', headers, body: bodyFor(maxTokens) });
     if (!res.ok || !res.body) throw new Error(`POST /v1/completions answered ${res.status}: ${await res.text()}`);
     if (!stream) {
       const json = await res.json();
@@ -450,16 +574,16 @@ async function floors(platform, redis) {
   return { gateway_get_health_ms: stat(http), redis_ping_ms: stat(ping) };
 }
 
-async function runPlatform(cfg, prefix, yamlPath, redis) {
+async function runPlatform(cfg, prefix, yamlPath, redis, auth) {
   const startAt = performance.now();
-  const platform = await startPlatform(cfg, prefix, yamlPath);
+  const platform = await startPlatform(cfg, prefix, yamlPath, auth);
   const startMs = performance.now() - startAt;
   try {
-    const one = httpRequester(platform.gateway.url, cfg, true);
-    const oneNoStream = httpRequester(platform.gateway.url, cfg, false);
+    const one = httpRequester(platform.gateway.url, cfg, true, platform.apiKey);
+    const oneNoStream = httpRequester(platform.gateway.url, cfg, false, platform.apiKey);
     const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]) || null;
     const check = () => {
-      for (const app of [platform.worker, platform.gateway]) {
+      for (const app of [platform.worker, platform.gateway, platform.auth].filter(Boolean)) {
         if (!app.alive()) throw new Error(`${app.name} died during the benchmark:\n${app.output()}`);
       }
     };
@@ -474,6 +598,9 @@ async function runPlatform(cfg, prefix, yamlPath, redis) {
         'worker main thread': main,
         'worker other threads (llama.cpp, libuv)': total == null || main == null ? null : total - main,
         gateway: procCpuMs(platform.gateway.proc.pid),
+        ...(platform.auth
+          ? { auth: procCpuMs(platform.auth.proc.pid), 'postgres (auth database)': postgresCpuMs(auth.database) }
+          : {}),
         redis: redisPid ? procCpuMs(redisPid) : null,
         'bench client': (client.user + client.system) / 1000,
         machine: machineBusyMs(),
@@ -501,7 +628,7 @@ async function runPlatform(cfg, prefix, yamlPath, redis) {
         worker_job_decode_tok_s: round(histogramMeanMs(before.w, after.w, 'inference_tokens_per_second') / 1000, 1),
       };
     }
-    return { startMs, workload, stages, floor };
+    return { startMs, credential: platform.apiKey ? 'api key (auth app running)' : 'none', workload, stages, floor };
   } finally {
     await platform.stop();
   }
@@ -530,6 +657,48 @@ async function syntheticModel() {
   return out;
 }
 
+/**
+ * A redis-server of the run's own, as the shared one is configured (no persistence). The platform's
+ * request/response channels (the gateway's auth RPC over @nestjs/microservices) are not namespaced by
+ * QUEUE_PREFIX, so on a shared Redis another platform running on the machine (tests, `npm start`) answers the
+ * benchmark's RPCs too. A private server keeps the run to itself; `--redis-url` uses a given Redis instead.
+ */
+async function startPrivateRedis(dir) {
+  const port = await freePort();
+  const proc = track(
+    spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    ),
+  );
+  let output = '';
+  proc.stdout.on('data', (d) => (output = (output + d).slice(-4000)));
+  proc.stderr.on('data', (d) => (output = (output + d).slice(-4000)));
+  const failed = new Promise((_, reject) => {
+    proc.once('error', (err) => reject(new Error(`cannot start redis-server (${err.message}); pass --redis-url`)));
+    proc.once('exit', (code) => reject(new Error(`redis-server exited with ${code}:\n${output}`)));
+  });
+  failed.catch(() => undefined);
+  const { Redis } = await import('ioredis');
+  const url = `redis://127.0.0.1:${port}`;
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => undefined);
+    try {
+      await Promise.race([probe.connect(), failed]);
+      const info = await probe.info('server');
+      return { url, proc, version: /redis_version:(\S+)/.exec(info)?.[1] ?? '?' };
+    } catch (err) {
+      if (Date.now() > deadline || proc.exitCode !== null) throw err;
+      await sleep(50);
+    } finally {
+      probe.disconnect();
+    }
+  }
+}
+
 async function deleteKeys(redis, pattern) {
   let cursor = '0';
   let deleted = 0;
@@ -547,6 +716,14 @@ function ttftAdded(inproc, platform) {
 
 function pooledStat(rounds, phase) {
   return stat(rounds.flatMap((r) => r.workload[phase].ttft_samples_ms));
+}
+
+function pairedRatio(baselineRounds, platformRounds, phase) {
+  return median(
+    platformRounds.map(
+      (p, i) => p.workload[phase].throughput_tok_s / baselineRounds[i].workload[phase].throughput_tok_s,
+    ),
+  );
 }
 
 /** Per phase, the median over rounds of the cores each process used. */
@@ -577,6 +754,12 @@ function summarize(cfg, baselineRounds, platformRounds) {
     ),
   });
   const inproc = side(baselineRounds);
+  const c8 = baselineRounds.map((r) => r.workload.c8);
+  inproc.c8_sequence_waits = {
+    requests: c8.reduce((a, w) => a + w.requests, 0),
+    waited_over_10ms: c8.reduce((a, w) => a + (w.requests_that_waited_over_10ms_for_a_sequence ?? 0), 0),
+    max_wait_ms: round(Math.max(...c8.map((w) => w.sequence_wait_ms?.max ?? 0))),
+  };
   const platform = side(platformRounds);
   const ratioC1 = platform.throughput_c1_tok_s / inproc.throughput_c1_tok_s;
   const ratioC8 = platform.throughput_c8_tok_s / inproc.throughput_c8_tok_s;
@@ -608,6 +791,9 @@ function summarize(cfg, baselineRounds, platformRounds) {
     comparison: {
       throughput_ratio_c1: round(ratioC1),
       throughput_ratio_c8: round(ratioC8),
+      // Each round's platform / in-process ratio (the two ran back to back), median over rounds.
+      paired_throughput_ratio_c1: round(pairedRatio(baselineRounds, platformRounds, 'c1')),
+      paired_throughput_ratio_c8: round(pairedRatio(baselineRounds, platformRounds, 'c8')),
       added_ttft_c1_ms: { p50: round(added.p50), p99: round(added.p99), mean: round(added.mean) },
       added_ttft_c8_ms: { p50: round(addedC8.p50), p99: round(addedC8.p99), mean: round(addedC8.mean) },
       targets: {
@@ -655,7 +841,7 @@ function markdown(cfg, env, s, rounds) {
       'decode throughput, concurrency 1 (tok/s)',
       fmt(a.throughput_c1_tok_s),
       fmt(b.throughput_c1_tok_s),
-      pct(c.throughput_ratio_c1),
+      `${pct(c.throughput_ratio_c1)} (per-round median ${pct(c.paired_throughput_ratio_c1)})`,
       c.targets.throughput_c1.target,
       yes(c.targets.throughput_c1.met),
     ],
@@ -663,7 +849,7 @@ function markdown(cfg, env, s, rounds) {
       'decode throughput, concurrency 8 (tok/s)',
       fmt(a.throughput_c8_tok_s),
       fmt(b.throughput_c8_tok_s),
-      pct(c.throughput_ratio_c8),
+      `${pct(c.throughput_ratio_c8)} (per-round median ${pct(c.paired_throughput_ratio_c8)})`,
       c.targets.throughput_c8.target,
       yes(c.targets.throughput_c8.met),
     ],
@@ -734,13 +920,24 @@ function markdown(cfg, env, s, rounds) {
       `(concurrency 8), max_tokens ${cfg.maxTokens}; throughput = generated tokens / wall time, median of ${cfg.rounds} rounds. ` +
       `TTFT at concurrency 1: ${cfg.ttftRequests} sequential requests with max_tokens ${cfg.ttftMaxTokens} per round, pooled; ` +
       'TTFT at concurrency 8: every request of the concurrency-8 phase, pooled. The platform side is ' +
-      'POST /v1/completions with stream: true over keep-alive HTTP, TTFT at the first text delta.',
+      'POST /v1/completions with stream: true over keep-alive HTTP, TTFT at the first text delta, against the ' +
+      'worker and gateway processes' +
+      (rounds[0].platform.credential === 'none'
+        ? ' (no credential needed).'
+        : ' and the auth app, with an API key (checked with the rate limits on every request).'),
     '',
     `${env.date}, commit ${env.git_commit?.slice(0, 12) ?? 'unknown'}${env.git_dirty ? ' (dirty tree)' : ''}, ` +
       `${env.cpu_model} x ${env.cpu_count}, Node ${env.node}, node-llama-cpp ${env.packages['node-llama-cpp']}, ` +
       `load average at start ${env.load_average_at_start.join(' / ')}, at end ${env.load_average_at_end.join(' / ')}.`,
     '',
     markdownTable(['metric', 'in-process', 'platform', 'ratio / added', 'target', 'met?'], rows),
+    '',
+    `Throughput ratio: platform median / in-process median over rounds; in brackets the median of each round's own ` +
+      'ratio (the two sides ran back to back). In-process at concurrency 8, ' +
+      `${a.c8_sequence_waits.waited_over_10ms} of ${a.c8_sequence_waits.requests} requests waited over 10 ms for a ` +
+      `free context sequence (longest ${fmt(a.c8_sequence_waits.max_wait_ms)} ms): finished sequences are disposed ` +
+      'under a context-wide lock that the batch loop holds while the others decode, so once the spare sequences ' +
+      'are used up a request waits for the batch to drain. The worker uses the same scheme and shows the same tail.',
     '',
     '## Where the platform time to first token goes (concurrency 1, means)',
     '',
@@ -783,12 +980,16 @@ function markdown(cfg, env, s, rounds) {
     '',
     `Without streaming (stream: false, same requests, concurrency 1) the platform delivers ` +
       `${fmt(s.platform_c1_nostream_throughput_tok_s)} tok/s, ` +
-      `${pct(s.platform_c1_nostream_throughput_tok_s / a.throughput_c1_tok_s)} of in-process: the rest of the ` +
-      'streaming loss is the per-token path (worker publish, Redis, gateway, SSE, client).',
+      `${pct(s.platform_c1_nostream_throughput_tok_s / a.throughput_c1_tok_s)} of in-process, against ` +
+      `${pct(c.throughput_ratio_c1)} streamed: the difference is the per-token path (worker publish, Redis, ` +
+      'gateway, SSE, client).',
     '',
     '## CPU: cores used per process during each phase (median of rounds; 2 cores = whole machine)',
     '',
     cpuTable(s.cpu_cores),
+    '',
+    `Other processes on this shared machine used ${fmt(othersMedian(s.cpu_cores), 2)} cores (median over phases) ` +
+      'while the benchmark ran: the figures above are measured under that contention.',
     '',
     '## Rounds',
     '',
@@ -813,6 +1014,15 @@ function markdown(cfg, env, s, rounds) {
   ].join('\n');
 }
 
+function othersMedian(cpu) {
+  return median(
+    Object.values(cpu)
+      .flatMap((byPhase) => Object.values(byPhase))
+      .map((cores) => cores['other processes'])
+      .filter((x) => x != null),
+  );
+}
+
 function cpuTable(cpu) {
   const columns = [...new Set(Object.values(cpu).flatMap((phasesOf) => Object.values(phasesOf).flatMap(Object.keys)))];
   const rows = [];
@@ -826,6 +1036,8 @@ function cpuTable(cpu) {
   }
   return markdownTable(['side / phase', ...columns], rows);
 }
+
+const signed = (x, digits) => `${x >= 0 ? '+' : ''}${fmt(x, digits)}`;
 
 function printSummary(s) {
   const { in_process: a, platform: b, comparison: c } = s;
@@ -848,25 +1060,25 @@ function printSummary(s) {
     'TTFT p50 c1 (ms)': {
       'in-process': a.ttft_c1_ms.p50,
       platform: b.ttft_c1_ms.p50,
-      'ratio/added': `+${fmt(c.added_ttft_c1_ms.p50, 2)} ms`,
+      'ratio/added': `${signed(c.added_ttft_c1_ms.p50, 2)} ms`,
       target: `${t.added_ttft_p50.target} ${mark(t.added_ttft_p50.met)}`,
     },
     'TTFT p99 c1 (ms)': {
       'in-process': a.ttft_c1_ms.p99,
       platform: b.ttft_c1_ms.p99,
-      'ratio/added': `+${fmt(c.added_ttft_c1_ms.p99, 2)} ms`,
+      'ratio/added': `${signed(c.added_ttft_c1_ms.p99, 2)} ms`,
       target: `${t.added_ttft_p99.target} ${mark(t.added_ttft_p99.met)}`,
     },
     'TTFT p50 c8 (ms)': {
       'in-process': a.ttft_c8_ms.p50,
       platform: b.ttft_c8_ms.p50,
-      'ratio/added': `+${fmt(c.added_ttft_c8_ms.p50, 2)} ms`,
+      'ratio/added': `${signed(c.added_ttft_c8_ms.p50, 2)} ms`,
       target: '(info)',
     },
     'TTFT p99 c8 (ms)': {
       'in-process': a.ttft_c8_ms.p99,
       platform: b.ttft_c8_ms.p99,
-      'ratio/added': `+${fmt(c.added_ttft_c8_ms.p99, 2)} ms`,
+      'ratio/added': `${signed(c.added_ttft_c8_ms.p99, 2)} ms`,
       target: '(info)',
     },
     'all requests = max_tokens': {
@@ -881,17 +1093,22 @@ function printSummary(s) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2), {
     model: 'stories260k',
-    rounds: 3,
+    rounds: 4,
     quick: false,
-    redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    // Empty: a private redis-server for the run (see startPrivateRedis); else the Redis at this URL.
+    redisUrl: '',
+    pgAdminUrl: process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    dist: 'dist',
     help: false,
   });
   if (opts.help) {
     console.log(
-      'Usage: npm run bench -- inference [--model stories260k|synthetic-125m] [--rounds N] [--quick] [--redis-url URL]',
+      'Usage: npm run bench -- inference [--model stories260k|synthetic-125m] [--rounds N] [--quick] [--redis-url URL] ' +
+        '[--pg-admin-url URL] [--dist DIR (another build; its packages must resolve from there)]',
     );
     return;
   }
+  distDir = resolve(REPO_ROOT, opts.dist);
   const preset = MODELS[opts.model];
   if (!preset) throw new Error(`Unknown --model ${opts.model}; one of: ${Object.keys(MODELS).join(', ')}`);
   const quickScale = (n, min) => (opts.quick ? Math.max(min, Math.ceil(n / 4)) : n);
@@ -907,6 +1124,7 @@ async function main() {
     ttftMaxTokens: preset.ttftMaxTokens,
     rounds: opts.quick ? 1 : Math.max(1, Math.floor(opts.rounds)),
     redisUrl: opts.redisUrl,
+    dist: distDir.startsWith(`${REPO_ROOT}/`) ? distDir.slice(REPO_ROOT.length + 1) : distDir,
   };
   if (!existsSync(cfg.modelFile)) throw new Error(`Model file not found: ${cfg.modelFile}`);
   const env = environment();
@@ -932,14 +1150,29 @@ async function main() {
     ].join('\n'),
   );
 
+  let ownRedis = null;
+  if (!cfg.redisUrl) {
+    ownRedis = await startPrivateRedis(scratch);
+    cfg.redisUrl = ownRedis.url;
+    cfg.redis = `private redis-server ${ownRedis.version} (${ownRedis.url}), no persistence`;
+  } else {
+    cfg.redis = cfg.redisUrl;
+  }
   const { Redis } = await import('ioredis');
   const redis = new Redis(cfg.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined);
   await redis.connect();
 
+  let auth = null;
   const cleanup = async () => {
-    await Promise.all([...children].map((c) => new Promise((r) => (c.kill('SIGKILL') ? c.once('exit', r) : r()))));
+    const kill = (procs) =>
+      Promise.all(procs.map((c) => new Promise((r) => (c.kill('SIGKILL') ? c.once('exit', r) : r()))));
+    // The apps first, the private Redis last: the keys are deleted while it still answers.
+    await kill([...children].filter((c) => c !== ownRedis?.proc));
+    await auth?.drop().catch((err) => console.error(`dropping database ${auth.database} failed: ${err.message}`));
     const deleted = await deleteKeys(redis, `${runId}-*`).catch(() => 0);
     redis.disconnect();
+    await kill([...children]);
     rmSync(scratch, { recursive: true, force: true });
     return deleted;
   };
@@ -956,6 +1189,7 @@ async function main() {
   );
   const rounds = [];
   try {
+    auth = await authSetup(runId, opts.pgAdminUrl);
     for (let i = 1; i <= cfg.rounds; i++) {
       const order = i % 2 === 1 ? ['baseline', 'platform'] : ['platform', 'baseline'];
       const round_ = { round: i, order: order.join(' -> ') };
@@ -964,7 +1198,7 @@ async function main() {
         if (side === 'baseline') {
           round_.baseline = await runBaseline({ ...cfg, modelPath: cfg.modelFile });
         } else {
-          round_.platform = await runPlatform(cfg, `${runId}-r${i}`, yamlPath, redis);
+          round_.platform = await runPlatform(cfg, `${runId}-r${i}`, yamlPath, redis, auth);
         }
         const w = round_[side].workload;
         console.log(

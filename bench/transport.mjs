@@ -2,16 +2,17 @@
 // producer Redis connection to a consumer connection, in one process, against the local Redis:
 //   (1) PUBLISH / SUBSCRIBE on one channel (what the worker -> gateway reply path uses),
 //   (2) a Redis Stream: XADD (MAXLEN ~ trimming) + blocking XREAD.
-// Two modes each: `latency` sends one message at a time and waits for it to arrive (pure delivery latency);
-// `throughput` sends all messages back to back, yielding to the event loop every BURST messages (as a busy
-// worker does), and reports messages/s and the latency under that load.
+// Three modes each: `latency` sends one message at a time and waits for it to arrive (pure delivery latency);
+// `paced` sends at a steady rate (default 4,000 msg/s, about 8 streams of a fast small model) and reports the
+// latency under that load; `throughput` sends all messages back to back, yielding to the event loop every BURST
+// messages (as a busy worker does), and reports messages/s (its latency is mostly queueing).
 //
-//   npm run bench -- transport [--messages 20000] [--rounds 3] [--redis-url URL]
+//   npm run bench -- transport [--messages 20000] [--rounds 5] [--rate 4000] [--redis-url URL]
 //
 // Writes bench/results/transport.json and .md. Never fails on timing.
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
-import { setImmediate as yieldTurn } from 'node:timers/promises';
+import { setImmediate as yieldTurn, setTimeout as sleep } from 'node:timers/promises';
 import {
   environment,
   fmt,
@@ -30,13 +31,16 @@ const STREAM_MAXLEN = 10000;
 
 const opts = parseArgs(process.argv.slice(2), {
   messages: 20000,
-  rounds: 3,
+  rounds: 5,
   warmup: 1000,
+  rate: 4000,
   redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   help: false,
 });
 if (opts.help) {
-  console.log('Usage: npm run bench -- transport [--messages N] [--rounds N] [--warmup N] [--redis-url URL]');
+  console.log(
+    'Usage: npm run bench -- transport [--messages N] [--rounds N] [--rate MSG_PER_S] [--warmup N] [--redis-url URL]',
+  );
   process.exit(0);
 }
 
@@ -125,6 +129,17 @@ async function run(transport, mode, n) {
       send(i).catch(() => undefined);
       await arrived;
     }
+  } else if (mode === 'paced') {
+    // Every timer tick sends what the schedule owes: a steady rate without a busy loop.
+    let i = 0;
+    while (i < n) {
+      const due = Math.min(n, Math.floor(((performance.now() - t0) / 1000) * opts.rate) + 1);
+      for (; i < due; i++) {
+        sentAt[i] = performance.now();
+        send(i).catch(() => undefined);
+      }
+      await sleep(1);
+    }
   } else {
     for (let i = 0; i < n; i++) {
       sentAt[i] = performance.now();
@@ -162,6 +177,8 @@ const env = environment();
 const combos = [
   ['pubsub', 'latency'],
   ['stream', 'latency'],
+  ['pubsub', 'paced'],
+  ['stream', 'paced'],
   ['pubsub', 'throughput'],
   ['stream', 'throughput'],
 ];
@@ -206,9 +223,9 @@ const summary = combos.map(([transport, mode]) => {
     latency_p50_us: med((x) => x.latency_us.p50),
     latency_p99_us: med((x) => x.latency_us.p99),
     throughput_msg_s: Math.round(median(runs.map((x) => x.throughput_msg_s))),
-    bench_process_cores: med((x) => x.cpu_cores['bench process']),
-    redis_cores: med((x) => x.cpu_cores.redis),
-    machine_cores: med((x) => x.cpu_cores.machine),
+    bench_process_cores: round(median(runs.map((x) => x.cpu_cores['bench process'])), 2),
+    redis_cores: round(median(runs.map((x) => x.cpu_cores.redis)), 2),
+    machine_cores: round(median(runs.map((x) => x.cpu_cores.machine)), 2),
     out_of_order: runs.reduce((a, x) => a + x.out_of_order, 0),
   };
 });
@@ -232,6 +249,9 @@ const verdict = [
   `One message at a time, pub/sub delivers in ${fmt(get('pubsub', 'latency').latency_p50_us)} us p50 ` +
     `(${fmt(get('pubsub', 'latency').latency_p99_us)} us p99) against ${fmt(get('stream', 'latency').latency_p50_us)} us ` +
     `(${fmt(get('stream', 'latency').latency_p99_us)} us) for the stream.`,
+  `At ${opts.rate} msg/s, pub/sub delivers in ${fmt(get('pubsub', 'paced').latency_p50_us)} us p50 ` +
+    `(${fmt(get('pubsub', 'paced').latency_p99_us)} us p99) against ${fmt(get('stream', 'paced').latency_p50_us)} us ` +
+    `(${fmt(get('stream', 'paced').latency_p99_us)} us) for the stream.`,
   `Back to back, pub/sub moves ${get('pubsub', 'throughput').throughput_msg_s} msg/s against ` +
     `${get('stream', 'throughput').throughput_msg_s} msg/s for the stream.`,
 ];
@@ -242,7 +262,8 @@ const md = [
   '',
   `${opts.messages} messages of ${Buffer.byteLength(message(opts.messages))} bytes (a streamed token event) from one ` +
     'ioredis producer connection to one consumer connection, both in one Node process, against the local Redis. ' +
-    '`latency`: one message in flight at a time (send, wait for arrival, send the next). `throughput`: all messages ' +
+    '`latency`: one message in flight at a time (send, wait for arrival, send the next). ' +
+    `\`paced\`: a steady ${opts.rate} msg/s (sent on 1 ms timer ticks). \`throughput\`: all messages ` +
     `sent back to back, yielding to the event loop every ${BURST} messages; latency there includes queueing. ` +
     `Stream consumer: XREAD BLOCK 1000 COUNT 1000 from the last id seen. Medians of ${opts.rounds} rounds ` +
     '(the order of the runs alternates from round to round).',

@@ -9,6 +9,17 @@ const swc = require.resolve('@swc/cli/bin/swc.js');
 rmSync('dist', { recursive: true, force: true });
 execFileSync(
   process.execPath,
-  [swc, 'apps', 'libs', '-d', 'dist', '--config-file', '.swcrc', '--ignore', '**/*.spec.ts,**/*.int-spec.ts,**/*.e2e-spec.ts', '--quiet'],
+  [
+    swc,
+    'apps',
+    'libs',
+    '-d',
+    'dist',
+    '--config-file',
+    '.swcrc',
+    '--ignore',
+    '**/*.spec.ts,**/*.int-spec.ts,**/*.e2e-spec.ts',
+    '--quiet',
+  ],
   { stdio: 'inherit' },
 );

@@ -38,7 +38,9 @@ for (const [key, { name, version, dev, devOptional }] of wanted) {
   }
   const exact = meta.version === version;
   const tarball = `${registry}/${name}/-/${name.split('/').pop()}-${version}.tgz`;
-  const entry = exact ? { version, resolved: meta.dist.tarball, integrity: meta.dist.integrity } : { version, resolved: tarball };
+  const entry = exact
+    ? { version, resolved: meta.dist.tarball, integrity: meta.dist.integrity }
+    : { version, resolved: tarball };
   for (const field of ['cpu', 'os', 'libc', 'license', 'engines']) if (meta[field]) entry[field] = meta[field];
   if (dev) entry.dev = true;
   if (devOptional && !dev) entry.devOptional = true;

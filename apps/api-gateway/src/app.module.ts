@@ -1,6 +1,22 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { HealthModule, ObservabilityModule, QueueModule, RedisModule, platformConfig } from '@llmp/platform';
+import { APP_GUARD } from '@nestjs/core';
+import {
+  HealthModule,
+  ObservabilityModule,
+  QueueModule,
+  RateLimiter,
+  RedisModule,
+  platformConfig,
+} from '@llmp/platform';
+import { AdminController } from './auth/admin.controller';
+import { ApiKeysController } from './auth/api-keys.controller';
+import { AuthRpcClient } from './auth/auth-rpc.client';
+import { AuthController } from './auth/auth.controller';
+import { AuthGuard } from './auth/auth.guard';
+import { PrincipalResolver } from './auth/principal-resolver.service';
+import { UsageRecorder } from './auth/usage-recorder.service';
+import { UsageController } from './auth/usage.controller';
 import { gatewayConfig } from './config/gateway.config';
 import { InferenceClient } from './inference/inference-client.service';
 import { ReplyHub } from './inference/reply-hub.service';
@@ -19,7 +35,26 @@ import { CompletionsController } from './openai/completions.controller';
     RedisModule,
     QueueModule,
   ],
-  controllers: [ModelsController, ChatCompletionsController, CompletionsController],
-  providers: [ModelCatalog, ReplyHub, InferenceClient, CompletionRunner, GatewayMetrics],
+  controllers: [
+    ModelsController,
+    ChatCompletionsController,
+    CompletionsController,
+    AuthController,
+    ApiKeysController,
+    UsageController,
+    AdminController,
+  ],
+  providers: [
+    ModelCatalog,
+    ReplyHub,
+    InferenceClient,
+    CompletionRunner,
+    GatewayMetrics,
+    AuthRpcClient,
+    PrincipalResolver,
+    RateLimiter,
+    UsageRecorder,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
 })
 export class AppModule {}

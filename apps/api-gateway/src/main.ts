@@ -9,12 +9,13 @@ async function main() {
     port: cfg.port,
     host: cfg.host,
     bodyLimitBytes: cfg.bodyLimitBytes,
+    // Nest's Fastify adapter parses url-encoded bodies too (the OAuth2 password form of /v1/auth/token).
     configure: (app) => {
       const doc = new DocumentBuilder()
         .setTitle('LLM Platform API')
         .setDescription('OpenAI-compatible API of the self-hosted LLM platform')
         .setVersion('0.1.0')
-        .addBearerAuth()
+        .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key (sk-…) or access token' })
         .build();
       SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, doc), {
         jsonDocumentUrl: 'docs/openapi.json',

@@ -1,8 +1,18 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { DatabaseModule, HealthModule, ObservabilityModule, RedisModule, platformConfig } from '@llmp/platform';
+import { ApiKeyEntity } from './api-keys/api-key.entity';
+import { ApiKeysModule } from './api-keys/api-keys.module';
 import { authConfig } from './config/auth.config';
 import { AuthBaseline1732300000000 } from './database/migrations/1732300000000-auth-baseline';
+import { AuthTables1732400000000 } from './database/migrations/1732400000000-auth-tables';
+import { SigningKeyEntity } from './signing/signing-key.entity';
+import { RefreshTokenEntity } from './tokens/refresh-token.entity';
+import { TokensModule } from './tokens/tokens.module';
+import { UsageRecordEntity } from './usage/usage-record.entity';
+import { UsageModule } from './usage/usage.module';
+import { UserEntity } from './users/user.entity';
+import { UsersModule } from './users/users.module';
 
 @Module({
   imports: [
@@ -10,7 +20,15 @@ import { AuthBaseline1732300000000 } from './database/migrations/1732300000000-a
     ObservabilityModule.forRoot('auth'),
     HealthModule,
     RedisModule,
-    DatabaseModule.forService({ schema: 'auth', entities: [], migrations: [AuthBaseline1732300000000] }),
+    DatabaseModule.forService({
+      schema: 'auth',
+      entities: [UserEntity, RefreshTokenEntity, ApiKeyEntity, UsageRecordEntity, SigningKeyEntity],
+      migrations: [AuthBaseline1732300000000, AuthTables1732400000000],
+    }),
+    UsersModule,
+    TokensModule,
+    ApiKeysModule,
+    UsageModule,
   ],
 })
 export class AppModule {}

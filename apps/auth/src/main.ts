@@ -1,10 +1,18 @@
-import { bootstrapHttpApp } from '@llmp/platform';
+import { bootstrapHttpApp, readPlatformEnv } from '@llmp/platform';
 import { AppModule } from './app.module';
 import { readAuthEnv } from './config/auth.config';
+import { startRpcServer } from './rpc/rpc-server';
 
 async function main() {
+  // Validates the environment (production refuses missing or default secrets) before anything connects.
   const { port } = readAuthEnv();
-  await bootstrapHttpApp(AppModule, { port });
+  const { redisUrl, queuePrefix } = readPlatformEnv();
+  await bootstrapHttpApp(AppModule, {
+    port,
+    configure: async (app) => {
+      await startRpcServer(app, redisUrl, queuePrefix);
+    },
+  });
 }
 
 main().catch((err) => {

@@ -12,7 +12,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { REPO_ROOT, RunningApp, TEST_REDIS_URL, createQueuePrefix, freePort, runToExit, startApp } from '@llmp/testing';
+import {
+  REPO_ROOT,
+  RunningApp,
+  RunningPlatform,
+  TEST_REDIS_URL,
+  createQueuePrefix,
+  freePort,
+  runToExit,
+  startApp,
+  startPlatform,
+} from '@llmp/testing';
 
 const WORKER_ENTRY = 'dist/apps/inference-worker/src/main.js';
 const STORIES_GGUF = resolve(REPO_ROOT, '../shared/models/stories260K.gguf');
@@ -111,33 +121,34 @@ describe('inference worker start-up with bad models or configuration', () => {
 });
 
 describe('inference worker killed mid-job', () => {
-  const queue = createQueuePrefix('llmpwk');
-  const apps: RunningApp[] = [];
-  let gateway: RunningApp;
+  let platform: RunningPlatform | undefined;
+  const workers: RunningApp[] = [];
   let workerEnv: Record<string, string>;
 
   beforeAll(async () => {
-    const env = { REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: queue.prefix, LOG_LEVEL: 'warn' };
-    workerEnv = { ...env, WORKER_MODELS: 'stories260k', JOB_LOCK_MS: '2000' };
-    gateway = await startApp('api-gateway', env, { readyPath: '/health/ready' });
-    apps.push(gateway);
-  });
+    // Auth and a gateway (with an API key); the workers are started by the test.
+    platform = await startPlatform({ worker: false, env: { LOG_LEVEL: 'warn' } });
+    workerEnv = { ...platform.env, WORKER_MODELS: 'stories260k', JOB_LOCK_MS: '2000' };
+  }, 120_000);
 
   afterAll(async () => {
-    await Promise.all(apps.map((a) => a.stop('SIGKILL')));
-    await queue.cleanup();
+    await Promise.all(workers.map((w) => w.stop('SIGKILL')));
+    await platform?.stop();
   });
 
   it('finishes the request on another worker after the first one is SIGKILLed', async () => {
+    const { gateway, apiKey } = platform!;
     const workerA = await startApp('inference-worker', workerEnv, { readyPath: '/health/ready' });
-    apps.push(workerA);
+    workers.push(workerA);
     const busyOnA = async () =>
-      metricValue(await (await fetch(`${workerA.url}/metrics`)).text(), 'inference_busy_slots', { model: 'stories260k' });
+      metricValue(await (await fetch(`${workerA.url}/metrics`)).text(), 'inference_busy_slots', {
+        model: 'stories260k',
+      });
 
-    // ~1,400 tokens/s here: 1500 tokens keep worker A busy for about a second or more.
+    // 1500 tokens took about 3 s here (quiet machine): worker A is still generating when it is killed.
     const request = fetch(`${gateway.url}/v1/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
       body: JSON.stringify({ model: 'stories260k', prompt: 'Once upon a time', max_tokens: 1500 }),
       signal: AbortSignal.timeout(60_000),
     }).then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, unknown> }));
@@ -155,7 +166,7 @@ describe('inference worker killed mid-job', () => {
     expect(settled).toBe(false);
 
     const workerB = await startApp('inference-worker', workerEnv, { readyPath: '/health/ready' });
-    apps.push(workerB);
+    workers.push(workerB);
 
     const { status, body } = await request;
     const tookMs = Date.now() - killedAt;

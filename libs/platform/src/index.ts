@@ -17,3 +17,5 @@ export * from './queue/queue.module';
 export * from './database/database.module';
 export * from './database/ensure-database';
 export * from './bootstrap/bootstrap-http-app';
+export * from './rate-limit/rate-limiter.service';
+export * from './redis/redis-transport';

@@ -1,2 +1,3 @@
 export * from './test-env';
 export * from './process-harness';
+export * from './platform-harness';

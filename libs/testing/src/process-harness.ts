@@ -62,9 +62,14 @@ export async function startApp(
       return code;
     },
   };
-  await waitForHttp(`${url}${opts.readyPath ?? '/health'}`, opts.timeoutMs ?? 30000, () => {
-    if (proc.exitCode !== null) throw new Error(`${name} exited with ${proc.exitCode}:\n${out}`);
-  });
+  try {
+    await waitForHttp(`${url}${opts.readyPath ?? '/health'}`, opts.timeoutMs ?? 30000, () => {
+      if (proc.exitCode !== null) throw new Error(`${name} exited with ${proc.exitCode}:\n${out}`);
+    });
+  } catch (err) {
+    await app.stop('SIGKILL');
+    throw new Error(`${(err as Error).message}\n--- ${name} output ---\n${out.slice(-4000)}`);
+  }
   return app;
 }
 

@@ -16,6 +16,13 @@ export function readGatewayEnv(env: NodeJS.ProcessEnv = process.env) {
       JOB_TIMEOUT_MS: z.coerce.number().int().min(1000).default(600000),
       /** Attempts per job: a second attempt runs when a worker dies mid-job. */
       JOB_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(2),
+      /** Requests per minute per client IP on the routes that need no credential (register, token, refresh). */
+      ANON_IP_RPM: z.coerce.number().int().min(1).default(60),
+      AUTH_RPC_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+      /** How long a verified key or user is trusted without asking the auth service (revocations are pushed). */
+      PRINCIPAL_CACHE_TTL_MS: z.coerce.number().int().min(0).default(30000),
+      AUTH_JWT_ISSUER: z.string().min(1).default('llmp-auth'),
+      AUTH_JWT_AUDIENCE: z.string().min(1).default('llmp'),
     },
     env,
     'api-gateway',
@@ -28,6 +35,11 @@ export function readGatewayEnv(env: NodeJS.ProcessEnv = process.env) {
     bodyLimitBytes: cfg.BODY_LIMIT_BYTES,
     jobTimeoutMs: cfg.JOB_TIMEOUT_MS,
     jobAttempts: cfg.JOB_ATTEMPTS,
+    anonIpRpm: cfg.ANON_IP_RPM,
+    authRpcTimeoutMs: cfg.AUTH_RPC_TIMEOUT_MS,
+    principalCacheTtlMs: cfg.PRINCIPAL_CACHE_TTL_MS,
+    jwtIssuer: cfg.AUTH_JWT_ISSUER,
+    jwtAudience: cfg.AUTH_JWT_AUDIENCE,
     models: models.models,
   };
 }

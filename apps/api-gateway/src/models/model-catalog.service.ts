@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import type { ModelObject } from '@llmp/contracts';
+import type { ModelObject, Principal } from '@llmp/contracts';
 import { ApiError, ApiErrorCode, ModelCapability, ModelDefinition } from '@llmp/platform';
 import { gatewayConfig } from '../config/gateway.config';
 
@@ -14,18 +14,20 @@ export class ModelCatalog {
     this.byId = new Map(cfg.models.map((m) => [m.id, m]));
   }
 
-  list(): ModelObject[] {
-    return [...this.byId.values()].map((m) => this.toObject(m));
+  /** The models the caller may use (an API key may be restricted to some). */
+  list(principal: Principal): ModelObject[] {
+    return [...this.byId.values()].filter((m) => allowed(principal, m.id)).map((m) => this.toObject(m));
   }
 
-  get(id: string): ModelObject {
-    return this.toObject(this.require(id));
+  get(id: string, principal: Principal): ModelObject {
+    return this.toObject(this.require(id, principal));
   }
 
-  /** The model definition, or 404 `model_not_found`; 400 when it cannot serve the capability. */
-  require(id: string, capability?: ModelCapability): ModelDefinition {
+  /** The model definition, or 404 `model_not_found` (also for models the key may not use); 400 when it cannot
+   * serve the capability. */
+  require(id: string, principal: Principal, capability?: ModelCapability): ModelDefinition {
     const model = this.byId.get(id);
-    if (!model) {
+    if (!model || !allowed(principal, id)) {
       throw new ApiError(
         ApiErrorCode.ModelNotFound,
         `The model '${id}' does not exist or you do not have access to it.`,
@@ -42,4 +44,8 @@ export class ModelCatalog {
   private toObject(m: ModelDefinition): ModelObject {
     return { id: m.id, object: 'model', created: this.created, owned_by: m.owned_by };
   }
+}
+
+function allowed(principal: Principal, modelId: string): boolean {
+  return principal.models === null || principal.models.includes(modelId);
 }

@@ -1,21 +1,24 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Principal } from '@llmp/contracts';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { ModelCatalog } from './model-catalog.service';
 
 @ApiTags('models')
+@ApiBearerAuth()
 @Controller('v1/models')
 export class ModelsController {
   constructor(private readonly catalog: ModelCatalog) {}
 
   @Get()
   @ApiOperation({ summary: 'List models (OpenAI Models API)' })
-  list() {
-    return { object: 'list', data: this.catalog.list() };
+  list(@CurrentPrincipal() p: Principal) {
+    return { object: 'list', data: this.catalog.list(p) };
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'Retrieve a model' })
-  get(@Param('id') id: string) {
-    return this.catalog.get(id);
+  get(@Param('id') id: string, @CurrentPrincipal() p: Principal) {
+    return this.catalog.get(id, p);
   }
 }

@@ -1,10 +1,12 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ChatCompletion, ChatCompletionChunk, ChatCompletionRequestSchema } from '@llmp/contracts';
+import { ChatCompletion, ChatCompletionChunk, ChatCompletionRequestSchema, Principal } from '@llmp/contracts';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { ModelCatalog } from '../models/model-catalog.service';
 import { CompletionFormat, CompletionRunner } from './completion-runner.service';
 import { SYSTEM_FINGERPRINT, toChatMessages, toOpenAiFinishReason, toOpenAiUsage, toSampling } from './openai-mappers';
+import { estimateTokens } from './token-estimate';
 import { openApiSchema, parseBody } from './zod-body';
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -58,18 +60,29 @@ export class ChatCompletionsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Create a chat completion (OpenAI Chat Completions API; SSE when stream is true)' })
   @ApiBody({ schema: openApiSchema(ChatCompletionRequestSchema) })
-  async create(@Body() body: unknown, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async create(
+    @Body() body: unknown,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<void> {
     const request = parseBody(ChatCompletionRequestSchema, body);
-    const model = this.catalog.require(request.model, 'chat');
+    const model = this.catalog.require(request.model, principal, 'chat');
+    const sampling = toSampling(request);
     const stream = request.stream ?? false;
     await this.runner.run(reply, {
+      principal,
+      endpoint: 'chat.completions',
+      reserveTokens:
+        estimateTokens(request.messages.map((m) => JSON.stringify(m.content ?? '')).join('')) +
+        (sampling.maxTokens ?? model.default_max_tokens),
       model: model.id,
       job: 'chat.complete.v1',
       payload: {
         requestId: String(req.id),
         model: model.id,
         stream,
-        sampling: toSampling(request),
+        sampling,
         messages: toChatMessages(request.messages),
       },
       stream,

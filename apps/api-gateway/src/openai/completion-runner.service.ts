@@ -1,7 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { GenerationResult, InferenceErrorCode, JobPayload, JobsOf, StreamEvent } from '@llmp/contracts';
-import { API_ERROR_TABLE, ApiError, ApiErrorCode } from '@llmp/platform';
+import {
+  GenerationResult,
+  InferenceErrorCode,
+  JobPayload,
+  JobsOf,
+  Principal,
+  StreamEvent,
+  UsageRecordV1Payload,
+} from '@llmp/contracts';
+import { API_ERROR_TABLE, ApiError, ApiErrorCode, RateLimiter } from '@llmp/platform';
+import { rateLimitError, setRateLimitHeaders, tokenBuckets } from '../auth/rate-limit.policy';
+import { UsageRecorder } from '../auth/usage-recorder.service';
 import { InferenceClient } from '../inference/inference-client.service';
 import type { JobHandle } from '../inference/job-handle';
 import { GatewayMetrics } from '../metrics/gateway.metrics';
@@ -18,6 +28,10 @@ export interface CompletionFormat {
 }
 
 export interface CompletionRun<N extends JobsOf<'inference'>> {
+  principal: Principal;
+  endpoint: UsageRecordV1Payload['endpoint'];
+  /** Tokens reserved against the caller's per-minute token limits before generation (reconciled after). */
+  reserveTokens: number;
   model: string;
   job: N;
   payload: Omit<JobPayload<N>, 'replyTo'>;
@@ -48,17 +62,33 @@ export class CompletionRunner {
   constructor(
     private readonly client: InferenceClient,
     private readonly metrics: GatewayMetrics,
+    private readonly limiter: RateLimiter,
+    private readonly usage: UsageRecorder,
   ) {}
 
   async run<N extends JobsOf<'inference'>>(reply: FastifyReply, run: CompletionRun<N>): Promise<void> {
     const started = performance.now();
-    const handle = await this.client.submit(run.model, run.job, run.payload);
+    const reservation = tokenBuckets(run.principal, run.reserveTokens);
+    const taken = await this.limiter.take(reservation);
+    setRateLimitHeaders(reply, taken.states);
+    if (!taken.allowed) throw rateLimitError(taken, 'tokens');
+    let charged = 0;
+
+    const handle = await this.client.submit(run.model, run.job, run.payload).catch(async (err: unknown) => {
+      await this.limiter.adjust(tokenBuckets(run.principal, -run.reserveTokens));
+      throw err;
+    });
     const id = `${run.idPrefix}-${handle.jobId.replace(/-/g, '')}`;
     const deadline = this.client.deadline;
     reply.raw.on('close', () => {
       if (!handle.done) handle.cancel();
     });
 
+    const finished = (result: GenerationResult) => {
+      charged = result.usage.promptTokens + result.usage.completionTokens;
+      this.metrics.observeCompletion(run.model, started, result.usage.completionTokens);
+      this.usage.record(run.principal, handle.jobId, run.model, run.endpoint, result.usage);
+    };
     try {
       let ev = await this.nextUseful(handle, deadline);
       if (ev.type === 'error') throw toApiError(ev);
@@ -67,13 +97,15 @@ export class CompletionRunner {
           ev = await this.nextUseful(handle, deadline);
           if (ev.type === 'error') throw toApiError(ev);
         }
-        this.metrics.observeCompletion(run.model, started, ev.usage.completionTokens);
+        finished(ev);
         await reply.send(run.format.response(id, ev));
         return;
       }
-      await this.stream(reply, run, handle, id, deadline, started);
+      await this.stream(reply, run, handle, id, deadline, started, finished);
     } finally {
       if (!handle.done) handle.cancel();
+      // Reconcile the reservation with what was used (nothing, when the request failed or was cancelled early).
+      void this.limiter.adjust(tokenBuckets(run.principal, charged - run.reserveTokens)).catch(() => undefined);
     }
   }
 
@@ -84,6 +116,7 @@ export class CompletionRunner {
     id: string,
     deadline: number,
     started: number,
+    finished: (result: GenerationResult) => void,
   ): Promise<void> {
     const sse = new SseStream(reply);
     const opening = run.format.opening(id);
@@ -108,7 +141,7 @@ export class CompletionRunner {
           sse.data(run.format.closing(id, ev));
           if (run.includeUsage) sse.data(run.format.usage(id, ev));
           sse.done();
-          this.metrics.observeCompletion(run.model, started, ev.usage.completionTokens);
+          finished(ev);
           return;
       }
     }

@@ -1,10 +1,12 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CompletionRequestSchema, GenerationResult, TextCompletion } from '@llmp/contracts';
+import { CompletionRequestSchema, GenerationResult, Principal, TextCompletion } from '@llmp/contracts';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { ModelCatalog } from '../models/model-catalog.service';
 import { CompletionFormat, CompletionRunner } from './completion-runner.service';
 import { SYSTEM_FINGERPRINT, toOpenAiFinishReason, toOpenAiUsage, toSampling } from './openai-mappers';
+import { estimateTokens } from './token-estimate';
 import { openApiSchema, parseBody } from './zod-body';
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -40,19 +42,29 @@ export class CompletionsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Create a text completion (OpenAI Completions API; SSE when stream is true)' })
   @ApiBody({ schema: openApiSchema(CompletionRequestSchema) })
-  async create(@Body() body: unknown, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async create(
+    @Body() body: unknown,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<void> {
     const request = parseBody(CompletionRequestSchema, body);
-    const model = this.catalog.require(request.model, 'completion');
+    const model = this.catalog.require(request.model, principal, 'completion');
+    const sampling = toSampling(request);
+    const prompt = Array.isArray(request.prompt) ? request.prompt[0]! : request.prompt;
     const stream = request.stream ?? false;
     await this.runner.run(reply, {
+      principal,
+      endpoint: 'completions',
+      reserveTokens: estimateTokens(prompt) + (sampling.maxTokens ?? model.default_max_tokens),
       model: model.id,
       job: 'text.complete.v1',
       payload: {
         requestId: String(req.id),
         model: model.id,
         stream,
-        sampling: toSampling(request),
-        prompt: Array.isArray(request.prompt) ? request.prompt[0]! : request.prompt,
+        sampling,
+        prompt,
         echo: request.echo ?? false,
       },
       stream,

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { randomInt } from 'node:crypto';
 import type { ChatHistoryItem, LlamaContextSequence, LLamaChatGenerateResponseOptions } from 'node-llama-cpp';
 import {
   ChatCompleteV1Payload,
@@ -10,6 +11,7 @@ import {
 } from '@llmp/contracts';
 import type { LoadedModel } from '../models/loaded-model';
 import { GenerationError } from './generation-error';
+import { StopSequenceFilter } from './stop-sequence-filter';
 
 export interface GenerationHooks {
   signal: AbortSignal;
@@ -32,7 +34,7 @@ export class GenerationService {
     this.guardCharset(model, promptText.toString(), 'messages');
     this.guardCharset(model, payload.sampling.stop.join(''), 'stop');
     const promptTokens = promptText.tokenize(model.model.tokenizer).length;
-    const maxTokens = this.resolveMaxTokens(model, promptTokens, payload.sampling);
+    const maxTokens = this.resolveMaxTokens(model, promptTokens, payload.sampling, 'messages');
     hooks.onStart(promptTokens);
 
     return this.withSequence(model, async (sequence) => {
@@ -41,21 +43,14 @@ export class GenerationService {
         chatWrapper: model.chatWrapper,
         autoDisposeSequence: false,
       });
+      const out = new OutputCollector(payload.sampling.stop, hooks);
       try {
-        let completionTokens = 0;
         const res = await chat.generateResponse(history, {
-          ...samplingOptions(payload.sampling, maxTokens, hooks.signal),
-          onToken: (tokens) => {
-            if (completionTokens === 0) hooks.onFirstToken?.();
-            completionTokens += tokens.length;
-          },
-          onTextChunk: hooks.onText,
+          ...samplingOptions(payload.sampling, maxTokens, out.signal),
+          onToken: out.onToken,
+          onTextChunk: out.onText,
         });
-        return {
-          text: res.response,
-          finishReason: finishReason(res.metadata.stopReason),
-          usage: { promptTokens, completionTokens },
-        };
+        return out.result(res.metadata.stopReason, promptTokens, '');
       } finally {
         chat.dispose({ disposeSequence: false });
       }
@@ -72,27 +67,20 @@ export class GenerationService {
     this.guardCharset(model, payload.sampling.stop.join(''), 'stop');
     const bos = model.model.tokens.bos !== null && model.model.tokens.shouldPrependBosToken ? 1 : 0;
     const promptTokens = model.model.tokenize(payload.prompt).length + bos;
-    const maxTokens = this.resolveMaxTokens(model, promptTokens, payload.sampling);
+    const maxTokens = this.resolveMaxTokens(model, promptTokens, payload.sampling, 'prompt');
     hooks.onStart(promptTokens);
     if (payload.echo) hooks.onText?.(payload.prompt);
 
     return this.withSequence(model, async (sequence) => {
       const completion = new model.lib.LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
+      const out = new OutputCollector(payload.sampling.stop, hooks);
       try {
-        let completionTokens = 0;
         const res = await completion.generateCompletionWithMeta(payload.prompt, {
-          ...samplingOptions(payload.sampling, maxTokens, hooks.signal),
-          onToken: (tokens) => {
-            if (completionTokens === 0) hooks.onFirstToken?.();
-            completionTokens += tokens.length;
-          },
-          onTextChunk: hooks.onText,
+          ...samplingOptions(payload.sampling, maxTokens, out.signal),
+          onToken: out.onToken,
+          onTextChunk: out.onText,
         });
-        return {
-          text: payload.echo ? payload.prompt + res.response : res.response,
-          finishReason: finishReason(res.metadata.stopReason),
-          usage: { promptTokens, completionTokens },
-        };
+        return out.result(res.metadata.stopReason, promptTokens, payload.echo ? payload.prompt : '');
       } finally {
         completion.dispose({ disposeSequence: false });
       }
@@ -133,13 +121,18 @@ export class GenerationService {
   }
 
   /** OpenAI semantics: an explicit max_tokens that does not fit is an error; a missing one fills the context. */
-  private resolveMaxTokens(model: LoadedModel, promptTokens: number, sampling: SamplingParams): number {
+  private resolveMaxTokens(
+    model: LoadedModel,
+    promptTokens: number,
+    sampling: SamplingParams,
+    promptParam: 'messages' | 'prompt',
+  ): number {
     const room = model.contextSize - promptTokens;
     if (room < 1) {
       throw new GenerationError(
         InferenceErrorCode.ContextLengthExceeded,
-        `This model's maximum context length is ${model.contextSize} tokens. However, your messages resulted in ${promptTokens} tokens. Please reduce the length of the messages.`,
-        'messages',
+        `This model's maximum context length is ${model.contextSize} tokens. However, your ${promptParam} resulted in ${promptTokens} tokens. Please reduce the length of the ${promptParam}.`,
+        promptParam,
       );
     }
     if (sampling.maxTokens === undefined) return Math.min(room, model.definition.default_max_tokens);
@@ -179,12 +172,63 @@ function samplingOptions(s: SamplingParams, maxTokens: number, signal: AbortSign
     maxTokens,
     temperature: s.temperature ?? 1,
     topP: s.topP,
-    seed: s.seed,
-    customStopTriggers: s.stop.length ? s.stop : undefined,
+    // node-llama-cpp seeds with the current second when none is given: identical requests within a second would
+    // repeat each other. OpenAI's behaviour is a fresh random seed per request.
+    seed: s.seed ?? randomInt(2 ** 31),
     signal,
     stopOnAbortSignal: true,
     ...penalties,
   } satisfies Partial<LLamaChatGenerateResponseOptions>;
+}
+
+/**
+ * Collects a generation's output: applies the stop sequences, forwards safe text to the hooks, counts tokens,
+ * and ends the generation (through its own abort signal) as soon as a stop sequence appears.
+ */
+class OutputCollector {
+  private readonly filter: StopSequenceFilter;
+  private readonly internal = new AbortController();
+  readonly signal: AbortSignal;
+  private text = '';
+  private completionTokens = 0;
+
+  constructor(
+    stops: readonly string[],
+    private readonly hooks: GenerationHooks,
+  ) {
+    this.filter = new StopSequenceFilter(stops);
+    this.signal = AbortSignal.any([hooks.signal, this.internal.signal]);
+  }
+
+  readonly onToken = (tokens: readonly unknown[]): void => {
+    if (this.completionTokens === 0) this.hooks.onFirstToken?.();
+    this.completionTokens += tokens.length;
+  };
+
+  readonly onText = (chunk: string): void => {
+    this.emit(this.filter.push(chunk));
+    if (this.filter.stopped) this.internal.abort();
+  };
+
+  result(stopReason: StopReason, promptTokens: number, prefix: string): GenerationResult {
+    this.emit(this.filter.flush());
+    const reason: FinishReason = this.filter.stopped
+      ? 'stop'
+      : this.hooks.signal.aborted
+        ? 'cancelled'
+        : finishReason(stopReason);
+    return {
+      text: prefix + this.text,
+      finishReason: reason,
+      usage: { promptTokens, completionTokens: this.completionTokens },
+    };
+  }
+
+  private emit(text: string): void {
+    if (!text) return;
+    this.text += text;
+    this.hooks.onText?.(text);
+  }
 }
 
 function finishReason(stopReason: StopReason): FinishReason {

@@ -18,14 +18,23 @@ export const AUTH_RPC = {
   register: { pattern: 'auth.user.register.v1', request: RegisterRequestSchema },
   issueToken: { pattern: 'auth.token.issue.v1', request: TokenRequestSchema.extend({ ip: z.string().max(64) }) },
   refreshToken: { pattern: 'auth.token.refresh.v1', request: z.object({ refresh_token: z.string() }) },
-  revokeToken: { pattern: 'auth.token.revoke.v1', request: z.object({ refresh_token: z.string(), userId: z.string().uuid() }) },
+  revokeToken: {
+    pattern: 'auth.token.revoke.v1',
+    request: z.object({ refresh_token: z.string(), userId: z.string().uuid() }),
+  },
   jwks: { pattern: 'auth.jwks.get.v1', request: z.object({}) },
   /** The principal behind a user id (JWT callers); null when the user is unknown or disabled. */
   userPrincipal: { pattern: 'auth.user.principal.v1', request: z.object({ userId: z.string().uuid() }) },
   /** The principal behind an API key (sha256 hex of the presented key); null when unknown, revoked or expired. */
-  keyPrincipal: { pattern: 'auth.api-key.principal.v1', request: z.object({ keyHash: z.string().regex(/^[0-9a-f]{64}$/) }) },
+  keyPrincipal: {
+    pattern: 'auth.api-key.principal.v1',
+    request: z.object({ keyHash: z.string().regex(/^[0-9a-f]{64}$/) }),
+  },
   me: { pattern: 'auth.user.get.v1', request: z.object({ userId: z.string().uuid() }) },
-  createApiKey: { pattern: 'auth.api-key.create.v1', request: CreateApiKeyRequestSchema.extend({ userId: z.string().uuid() }) },
+  createApiKey: {
+    pattern: 'auth.api-key.create.v1',
+    request: CreateApiKeyRequestSchema.extend({ userId: z.string().uuid() }),
+  },
   listApiKeys: { pattern: 'auth.api-key.list.v1', request: ListQuerySchema.extend({ userId: z.string().uuid() }) },
   revokeApiKey: {
     pattern: 'auth.api-key.revoke.v1',
@@ -51,6 +60,8 @@ export enum AuthErrorCode {
   InvalidToken = 'invalid_token',
   TooManyAttempts = 'too_many_attempts',
   NotFound = 'not_found',
+  /** An unexpected failure inside the auth service (logged there with `errorId`). */
+  Internal = 'internal',
 }
 
 /** The payload of an RPC failure (thrown as RpcException by the auth app). */
@@ -60,6 +71,7 @@ export const AuthRpcErrorSchema = z.object({
   param: z.string().nullable().default(null),
   /** Seconds, for too_many_attempts. */
   retryAfter: z.number().int().optional(),
+  errorId: z.string().optional(),
 });
 export type AuthRpcError = z.infer<typeof AuthRpcErrorSchema>;
 

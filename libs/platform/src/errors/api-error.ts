@@ -10,6 +10,14 @@ export enum ApiErrorCode {
   UnsupportedCharacters = 'unsupported_characters',
   UnsupportedCapability = 'unsupported_capability',
   MethodNotAllowed = 'method_not_allowed',
+  InvalidApiKey = 'invalid_api_key',
+  InvalidToken = 'invalid_token',
+  InvalidCredentials = 'invalid_credentials',
+  PermissionDenied = 'permission_denied',
+  UsernameTaken = 'username_taken',
+  WeakPassword = 'weak_password',
+  RateLimitExceeded = 'rate_limit_exceeded',
+  TooManyAttempts = 'too_many_attempts',
   Timeout = 'timeout',
   ServiceUnavailable = 'service_unavailable',
   WorkerFailed = 'worker_failed',
@@ -25,6 +33,14 @@ export const API_ERROR_TABLE: Record<ApiErrorCode, { status: number; type: strin
   [ApiErrorCode.ModelNotFound]: { status: 404, type: 'invalid_request_error' },
   [ApiErrorCode.NotFound]: { status: 404, type: 'invalid_request_error' },
   [ApiErrorCode.MethodNotAllowed]: { status: 405, type: 'invalid_request_error' },
+  [ApiErrorCode.InvalidApiKey]: { status: 401, type: 'invalid_request_error' },
+  [ApiErrorCode.InvalidToken]: { status: 401, type: 'invalid_request_error' },
+  [ApiErrorCode.InvalidCredentials]: { status: 401, type: 'invalid_request_error' },
+  [ApiErrorCode.PermissionDenied]: { status: 403, type: 'invalid_request_error' },
+  [ApiErrorCode.UsernameTaken]: { status: 409, type: 'invalid_request_error' },
+  [ApiErrorCode.WeakPassword]: { status: 400, type: 'invalid_request_error' },
+  [ApiErrorCode.RateLimitExceeded]: { status: 429, type: 'requests' },
+  [ApiErrorCode.TooManyAttempts]: { status: 429, type: 'requests' },
   [ApiErrorCode.PayloadTooLarge]: { status: 413, type: 'invalid_request_error' },
   [ApiErrorCode.UnsupportedMediaType]: { status: 415, type: 'invalid_request_error' },
   [ApiErrorCode.Timeout]: { status: 504, type: 'server_error' },
@@ -40,6 +56,8 @@ export class ApiError extends Error {
     readonly code: ApiErrorCode,
     message: string,
     readonly param: string | null = null,
+    /** Extra response headers (e.g. Retry-After) and an OpenAI error type other than the code's default. */
+    readonly extra: { headers?: Record<string, string>; type?: string } = {},
   ) {
     super(message);
   }

@@ -28,11 +28,25 @@ const HTTP_STATUS_CODES: Record<number, ApiErrorCode> = {
  * Renders every error in OpenAI's shape `{error: {message, type, param, code}}`. Unknown errors become a 500 with
  * an `errorId` that is logged with the stack, so a client report can be matched to the log line.
  */
-export function toOpenAiError(err: unknown, logger: Logger): { status: number; body: OpenAiErrorBody } {
+export function toOpenAiError(
+  err: unknown,
+  logger: Logger,
+): { status: number; body: OpenAiErrorBody; headers?: Record<string, string> } {
   const apiError = classify(err);
   if (apiError) {
     const { status, type } = API_ERROR_TABLE[apiError.code];
-    return { status, body: { error: { message: apiError.message, type, param: apiError.param, code: apiError.code } } };
+    return {
+      status,
+      headers: apiError.extra.headers,
+      body: {
+        error: {
+          message: apiError.message,
+          type: apiError.extra.type ?? type,
+          param: apiError.param,
+          code: apiError.code,
+        },
+      },
+    };
   }
   if (err instanceof HttpException) {
     const status = err.getStatus();
@@ -84,11 +98,12 @@ export class OpenAiErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const { status, body } = toOpenAiError(exception, this.logger);
+    const { status, body, headers } = toOpenAiError(exception, this.logger);
     if (reply.sent || reply.raw.headersSent) {
       if (!reply.raw.writableEnded) reply.raw.end();
       return;
     }
+    if (headers) void reply.headers(headers);
     void reply.status(status).header('content-type', 'application/json').send(body);
   }
 }

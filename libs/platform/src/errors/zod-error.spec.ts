@@ -33,9 +33,9 @@ describe('apiErrorFromZod', () => {
   });
 
   it('names a top-level field plainly', () => {
-    expect(errorFor(ChatCompletionRequestSchema, { model: 'm', messages: [{ role: 'user', content: 'x' }], n: 2 }).param).toBe(
-      'n',
-    );
+    expect(
+      errorFor(ChatCompletionRequestSchema, { model: 'm', messages: [{ role: 'user', content: 'x' }], n: 2 }).param,
+    ).toBe('n');
     expect(
       errorFor(ChatCompletionRequestSchema, {
         model: 'm',

@@ -1,0 +1,33 @@
+import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ListPage, ListQuerySchema, Principal, UpdateUserRequestSchema, UserView } from '@llmp/contracts';
+import { ApiError, ApiErrorCode } from '@llmp/platform';
+import { openApiSchema, parseBody } from '../openai/zod-body';
+import { AuthRpcClient } from './auth-rpc.client';
+import { CurrentPrincipal } from './current-principal.decorator';
+
+function requireAdmin(p: Principal): void {
+  if (p.role !== 'admin') throw new ApiError(ApiErrorCode.PermissionDenied, 'This route is for admins.');
+}
+
+@ApiTags('admin')
+@ApiBearerAuth()
+@Controller('v1/admin/users')
+export class AdminController {
+  constructor(private readonly rpc: AuthRpcClient) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List users (admin)' })
+  list(@Query() query: unknown, @CurrentPrincipal() p: Principal): Promise<ListPage<UserView>> {
+    requireAdmin(p);
+    return this.rpc.call('listUsers', parseBody(ListQuerySchema, query ?? {}));
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Disable or enable a user, change their role or limits (admin); effective within 1 s' })
+  @ApiBody({ schema: openApiSchema(UpdateUserRequestSchema) })
+  update(@Param('id') id: string, @Body() body: unknown, @CurrentPrincipal() p: Principal): Promise<UserView> {
+    requireAdmin(p);
+    return this.rpc.call('updateUser', { ...parseBody(UpdateUserRequestSchema, body), id });
+  }
+}

@@ -1,0 +1,50 @@
+import { Logger } from '@nestjs/common';
+import { RedisOptions, ServerRedis } from '@nestjs/microservices';
+import type { Redis } from 'ioredis';
+
+/** How long a request's claim is kept; far longer than any caller waits for an answer. */
+const CLAIM_TTL_S = 120;
+
+/**
+ * The Redis transport of @nestjs/microservices is pub/sub: every replica subscribed to a pattern receives every
+ * request and, as shipped, every replica handles it. Measured with two replicas: a refresh rotated twice (the
+ * second rotation saw the token used and revoked the family), a key was created twice.
+ *
+ * This server lets exactly one replica handle each request: before handling, a replica claims the request id
+ * (generated per request by the ClientProxy) with `SET NX`; the others drop it. Callers are unchanged: any
+ * ClientProxy on Transport.REDIS talks to it. If Redis refuses the claim, the request is handled anyway
+ * (answering twice is better than not answering).
+ */
+export class SingleDeliveryServerRedis extends ServerRedis {
+  private readonly claimLogger = new Logger(SingleDeliveryServerRedis.name);
+
+  constructor(
+    options: Required<RedisOptions>['options'],
+    private readonly claimPrefix: string,
+  ) {
+    super(options);
+  }
+
+  override async handleMessage(channel: string, buffer: string, pub: Redis, pattern: string): Promise<unknown> {
+    const id = requestId(buffer);
+    if (id !== null) {
+      try {
+        const won = await pub.set(`${this.claimPrefix}:${id}`, '1', 'EX', CLAIM_TTL_S, 'NX');
+        if (won === null) return undefined;
+      } catch (err) {
+        this.claimLogger.warn(`could not claim RPC request ${id}: ${(err as Error).message}`);
+      }
+    }
+    return super.handleMessage(channel, buffer, pub, pattern);
+  }
+}
+
+/** The id of a request packet (`{pattern, data, id}`); null for events and unparseable messages. */
+export function requestId(buffer: string | Buffer): string | null {
+  try {
+    const packet = JSON.parse(buffer.toString()) as { id?: unknown };
+    return typeof packet?.id === 'string' && packet.id.length > 0 && packet.id.length <= 128 ? packet.id : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,17 @@
+import type { UserView } from '@llmp/contracts';
+import { unixSeconds } from '../common/ids';
+import type { UserEntity } from './user.entity';
+
+export function toUserView(user: UserEntity): UserView {
+  return {
+    id: user.id,
+    object: 'user',
+    username: user.username,
+    email: user.email,
+    role: user.role,
+    disabled: user.disabledAt !== null,
+    rpm_limit: user.rpmLimit,
+    tpm_limit: user.tpmLimit,
+    created_at: unixSeconds(user.createdAt),
+  };
+}
