@@ -1,7 +1,6 @@
-import { bootstrapHttpApp, readPlatformEnv } from '@llmp/platform';
+import { bootstrapHttpApp, readPlatformEnv, startRpcServer } from '@llmp/platform';
 import { AppModule } from './app.module';
 import { readAuthEnv } from './config/auth.config';
-import { startRpcServer } from './rpc/rpc-server';
 
 async function main() {
   // Validates the environment (production refuses missing or default secrets) before anything connects.
@@ -10,7 +9,7 @@ async function main() {
   await bootstrapHttpApp(AppModule, {
     port,
     configure: async (app) => {
-      await startRpcServer(app, redisUrl, queuePrefix);
+      await startRpcServer(app, { redisUrl, queuePrefix, service: 'auth' });
     },
   });
 }

@@ -19,3 +19,5 @@ export * from './database/ensure-database';
 export * from './bootstrap/bootstrap-http-app';
 export * from './rate-limit/rate-limiter.service';
 export * from './redis/redis-transport';
+export * from './rpc/single-delivery-server-redis';
+export * from './rpc/rpc-server';
