@@ -3,7 +3,7 @@ import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', '.nx/**'] },
+  { ignores: ['dist/**', 'dist.next-*/**', 'node_modules/**', 'coverage/**', 'bench/results/**', '.nx/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

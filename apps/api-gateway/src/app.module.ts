@@ -18,6 +18,10 @@ import { PrincipalResolver } from './auth/principal-resolver.service';
 import { UsageRecorder } from './auth/usage-recorder.service';
 import { UsageController } from './auth/usage.controller';
 import { gatewayConfig } from './config/gateway.config';
+import { ChatHistoryClient } from './conversations/chat-history.client';
+import { ConversationsController } from './conversations/conversations.controller';
+import { MeController } from './conversations/me.controller';
+import { StatefulChat } from './conversations/stateful-chat.service';
 import { InferenceClient } from './inference/inference-client.service';
 import { ReplyHub } from './inference/reply-hub.service';
 import { GatewayMetrics } from './metrics/gateway.metrics';
@@ -26,6 +30,10 @@ import { ModelsController } from './models/models.controller';
 import { ChatCompletionsController } from './openai/chat-completions.controller';
 import { CompletionRunner } from './openai/completion-runner.service';
 import { CompletionsController } from './openai/completions.controller';
+import { EmbeddingsController } from './openai/embeddings.controller';
+import { EmbeddingsService } from './openai/embeddings.service';
+import { ResponsesController } from './responses/responses.controller';
+import { ResponsesService } from './responses/responses.service';
 
 @Module({
   imports: [
@@ -39,21 +47,29 @@ import { CompletionsController } from './openai/completions.controller';
     ModelsController,
     ChatCompletionsController,
     CompletionsController,
+    EmbeddingsController,
     AuthController,
     ApiKeysController,
     UsageController,
     AdminController,
+    ConversationsController,
+    ResponsesController,
+    MeController,
   ],
   providers: [
     ModelCatalog,
     ReplyHub,
     InferenceClient,
     CompletionRunner,
+    EmbeddingsService,
     GatewayMetrics,
     AuthRpcClient,
     PrincipalResolver,
     RateLimiter,
     UsageRecorder,
+    ChatHistoryClient,
+    StatefulChat,
+    ResponsesService,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
 })

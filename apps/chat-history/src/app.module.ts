@@ -1,8 +1,24 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { DatabaseModule, HealthModule, ObservabilityModule, RedisModule, platformConfig } from '@llmp/platform';
+import {
+  DatabaseModule,
+  HealthModule,
+  ObservabilityModule,
+  QueueModule,
+  RedisModule,
+  platformConfig,
+} from '@llmp/platform';
 import { chatHistoryConfig } from './config/chat-history.config';
+import { ContextModule } from './context/context.module';
+import { ConversationsModule } from './conversations/conversations.module';
 import { ChatHistoryBaseline1732300000000 } from './database/migrations/1732300000000-chat-history-baseline';
+import { ChatHistoryTables1732500000000 } from './database/migrations/1732500000000-chat-history-tables';
+import { CHAT_HISTORY_ENTITIES } from './database/storage.module';
+import { ItemsModule } from './items/items.module';
+import { JobsModule } from './jobs/jobs.module';
+import { ResponsesModule } from './responses/responses.module';
+import { SummariesModule } from './summaries/summaries.module';
+import { UsersModule } from './users/users.module';
 
 @Module({
   imports: [
@@ -10,7 +26,19 @@ import { ChatHistoryBaseline1732300000000 } from './database/migrations/17323000
     ObservabilityModule.forRoot('chat-history'),
     HealthModule,
     RedisModule,
-    DatabaseModule.forService({ schema: 'chat_history', entities: [], migrations: [ChatHistoryBaseline1732300000000] }),
+    QueueModule,
+    DatabaseModule.forService({
+      schema: 'chat_history',
+      entities: CHAT_HISTORY_ENTITIES,
+      migrations: [ChatHistoryBaseline1732300000000, ChatHistoryTables1732500000000],
+    }),
+    ConversationsModule,
+    ItemsModule,
+    ContextModule,
+    SummariesModule,
+    ResponsesModule,
+    UsersModule,
+    JobsModule,
   ],
 })
 export class AppModule {}

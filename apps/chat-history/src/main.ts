@@ -1,10 +1,17 @@
-import { bootstrapHttpApp } from '@llmp/platform';
+import { bootstrapHttpApp, readPlatformEnv, startRpcServer } from '@llmp/platform';
 import { AppModule } from './app.module';
 import { readChatHistoryEnv } from './config/chat-history.config';
 
 async function main() {
+  // Validates the environment before anything connects: a bad value stops start-up naming the variable.
   const { port } = readChatHistoryEnv();
-  await bootstrapHttpApp(AppModule, { port });
+  const { redisUrl, queuePrefix } = readPlatformEnv();
+  await bootstrapHttpApp(AppModule, {
+    port,
+    configure: async (app) => {
+      await startRpcServer(app, { redisUrl, queuePrefix, service: 'chat-history' });
+    },
+  });
 }
 
 main().catch((err) => {

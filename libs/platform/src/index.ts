@@ -21,3 +21,4 @@ export * from './rate-limit/rate-limiter.service';
 export * from './redis/redis-transport';
 export * from './rpc/single-delivery-server-redis';
 export * from './rpc/rpc-server';
+export * from './rpc/rpc-client';

@@ -1,3 +1,4 @@
 export * from './test-env';
 export * from './process-harness';
 export * from './platform-harness';
+export * from './private-redis';

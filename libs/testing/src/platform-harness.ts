@@ -7,6 +7,12 @@ export interface PlatformOptions {
   /** Start an inference worker (default true) serving these models (default: all in the models config). */
   worker?: boolean;
   workerModels?: string;
+  /** Start the chat-history service (default false). */
+  chatHistory?: boolean;
+  chatHistoryEnv?: Record<string, string>;
+  /** Start an embedding worker (default false), with this extra environment. */
+  embeddingWorker?: boolean;
+  embeddingWorkerEnv?: Record<string, string>;
   /** Number of gateway replicas (default 1). */
   gateways?: number;
   env?: Record<string, string>;
@@ -18,6 +24,8 @@ export interface RunningPlatform {
   env: Record<string, string>;
   auth: RunningApp;
   worker: RunningApp | null;
+  chatHistory: RunningApp | null;
+  embeddingWorker: RunningApp | null;
   gateways: RunningApp[];
   gateway: RunningApp;
   /** An admin access token and an API key of the admin, ready for requests. */
@@ -61,6 +69,20 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Running
       worker = await startApp('inference-worker', workerEnv, { readyPath: '/health/ready', timeoutMs: 60000 });
       started.push(worker);
     }
+    let chatHistory: RunningApp | null = null;
+    if (opts.chatHistory) {
+      chatHistory = await startApp('chat-history', { ...env, ...opts.chatHistoryEnv }, { readyPath: '/health/ready' });
+      started.push(chatHistory);
+    }
+    let embeddingWorker: RunningApp | null = null;
+    if (opts.embeddingWorker) {
+      const embeddingEnv = { ...env, ...opts.embeddingWorkerEnv };
+      embeddingWorker = await startApp('embedding-worker', embeddingEnv, {
+        readyPath: '/health/ready',
+        timeoutMs: 60000,
+      });
+      started.push(embeddingWorker);
+    }
     const gateways: RunningApp[] = [];
     for (let i = 0; i < (opts.gateways ?? 1); i++) {
       const gw = await startApp('api-gateway', { ...env, ...opts.gatewayEnv }, { readyPath: '/health/ready' });
@@ -74,6 +96,8 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Running
       env,
       auth,
       worker,
+      chatHistory,
+      embeddingWorker,
       gateways,
       gateway,
       adminToken,

@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/commo
 import type { ConfigType } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
+import type { Principal } from '@llmp/contracts';
 import { ApiError, ApiErrorCode, RateLimiter } from '@llmp/platform';
 import { gatewayConfig } from '../config/gateway.config';
 import type { AuthenticatedRequest } from './current-principal.decorator';
@@ -35,6 +36,11 @@ export class AuthGuard implements CanActivate {
       return true;
     }
 
+    if (!this.cfg.authRequired) {
+      req.principal = LOCAL_PRINCIPAL;
+      return true;
+    }
+
     const credential = extractCredential(req);
     if (!credential) {
       throw new ApiError(
@@ -54,6 +60,18 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 }
+
+/** The caller when AUTH_REQUIRED=false: a local admin without limits. */
+const LOCAL_PRINCIPAL: Principal = {
+  userId: '00000000-0000-4000-8000-000000000000',
+  username: 'local',
+  role: 'admin',
+  keyId: null,
+  models: null,
+  keyLimits: null,
+  userLimits: { rpm: null, tpm: null },
+  expiresAt: null,
+};
 
 function extractCredential(req: AuthenticatedRequest): string | null {
   const header = req.headers.authorization;

@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { z } from 'zod';
-import { envPort, loadModelsConfig, parseEnv, readPlatformEnv } from '@llmp/platform';
+import { ConfigError, envBoolean, envPort, loadModelsConfig, parseEnv, readPlatformEnv } from '@llmp/platform';
 
 export function readGatewayEnv(env: NodeJS.ProcessEnv = process.env) {
   const cfg = parseEnv(
@@ -21,6 +21,11 @@ export function readGatewayEnv(env: NodeJS.ProcessEnv = process.env) {
       AUTH_RPC_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
       /** How long a verified key or user is trusted without asking the auth service (revocations are pushed). */
       PRINCIPAL_CACHE_TTL_MS: z.coerce.number().int().min(0).default(30000),
+      /**
+       * false: no credential needed, every caller is the local admin and no limits apply (a single-user local
+       * server, or a baseline for benchmarks). Refused in production.
+       */
+      AUTH_REQUIRED: envBoolean.default('true'),
       AUTH_JWT_ISSUER: z.string().min(1).default('llmp-auth'),
       AUTH_JWT_AUDIENCE: z.string().min(1).default('llmp'),
     },
@@ -28,8 +33,12 @@ export function readGatewayEnv(env: NodeJS.ProcessEnv = process.env) {
     'api-gateway',
   );
   const platform = readPlatformEnv(env);
+  if (!cfg.AUTH_REQUIRED && platform.nodeEnv === 'production') {
+    throw new ConfigError('AUTH_REQUIRED=false is refused when NODE_ENV=production');
+  }
   const models = loadModelsConfig(platform.modelsConfigPath, env);
   return {
+    authRequired: cfg.AUTH_REQUIRED,
     port: cfg.PORT,
     host: cfg.HOST,
     bodyLimitBytes: cfg.BODY_LIMIT_BYTES,

@@ -1,15 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
-import { JobPayload, JobsOf, cancelChannel, inferenceQueueName } from '@llmp/contracts';
+import { JobPayload, JobsOf, cancelChannel, embeddingQueueName, inferenceQueueName } from '@llmp/contracts';
 import { JobProducer, RedisFactory, platformConfig } from '@llmp/platform';
 import { gatewayConfig } from '../config/gateway.config';
 import { JobHandle } from './job-handle';
 import { ReplyHub } from './reply-hub.service';
 
 type InferenceJob = JobsOf<'inference'>;
+/** Jobs whose worker answers on this replica's reply channel. */
+type ReplyJob = InferenceJob | JobsOf<'embedding'>;
 
-/** Submits inference jobs to the model's queue and cancels them when their client goes away. */
+/** Submits inference and embedding jobs to the model's queue and cancels them when their client goes away. */
 @Injectable()
 export class InferenceClient {
   constructor(
@@ -29,8 +31,20 @@ export class InferenceClient {
     name: N,
     payload: Omit<JobPayload<N>, 'replyTo'>,
   ): Promise<JobHandle> {
+    return this.enqueue(inferenceQueueName(model), name, payload);
+  }
+
+  /** An `embed.texts.v1` job on the model's embedding queue; its worker answers with `embeddings` or `error`. */
+  async submitEmbedding(model: string, payload: Omit<JobPayload<'embed.texts.v1'>, 'replyTo'>): Promise<JobHandle> {
+    return this.enqueue(embeddingQueueName(model), 'embed.texts.v1', payload);
+  }
+
+  private async enqueue<N extends ReplyJob>(
+    queueName: string,
+    name: N,
+    payload: Omit<JobPayload<N>, 'replyTo'>,
+  ): Promise<JobHandle> {
     const jobId = randomUUID();
-    const queueName = inferenceQueueName(model);
     const handle = new JobHandle(
       jobId,
       queueName,

@@ -18,7 +18,7 @@ export class JobHandle {
 
   push(ev: StreamEvent): void {
     if (this.settled) return;
-    if (ev.type === 'end' || (ev.type === 'error' && !ev.retrying)) this.finish();
+    if (ev.type === 'end' || ev.type === 'embeddings' || (ev.type === 'error' && !ev.retrying)) this.finish();
     if (this.reader) {
       const r = this.reader;
       this.reader = null;

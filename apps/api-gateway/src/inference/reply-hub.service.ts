@@ -1,7 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { QueueEvents } from 'bullmq';
-import { InferenceErrorCode, StreamEventSchema, inferenceQueueName, replyChannel } from '@llmp/contracts';
+import {
+  InferenceErrorCode,
+  StreamEventSchema,
+  embeddingQueueName,
+  inferenceQueueName,
+  replyChannel,
+} from '@llmp/contracts';
 import { ReadinessRegistry, RedisFactory, platformConfig } from '@llmp/platform';
 import { gatewayConfig } from '../config/gateway.config';
 import type { JobHandle } from './job-handle';
@@ -38,7 +44,8 @@ export class ReplyHub implements OnModuleInit, OnApplicationShutdown {
       if (sub.status !== 'ready') throw new Error(`reply subscriber is ${sub.status}`);
     });
     for (const model of this.cfg.models) {
-      const events = new QueueEvents(inferenceQueueName(model.id), {
+      const queue = model.kind === 'embedding' ? embeddingQueueName(model.id) : inferenceQueueName(model.id);
+      const events = new QueueEvents(queue, {
         connection: this.redis.create(`queue-events-${model.id}`),
         prefix: this.platform.queuePrefix,
       });

@@ -1,7 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import type { ModelObject, Principal } from '@llmp/contracts';
-import { ApiError, ApiErrorCode, ModelCapability, ModelDefinition } from '@llmp/platform';
+import {
+  ApiError,
+  ApiErrorCode,
+  EmbeddingModelDefinition,
+  LlmModelDefinition,
+  ModelCapability,
+  ModelDefinition,
+} from '@llmp/platform';
 import { gatewayConfig } from '../config/gateway.config';
 
 /** The models this deployment serves, from the shared models config. */
@@ -24,7 +31,9 @@ export class ModelCatalog {
   }
 
   /** The model definition, or 404 `model_not_found` (also for models the key may not use); 400 when it cannot
-   * serve the capability. */
+   * serve the capability (an embedding model on a generation route included). */
+  require(id: string, principal: Principal, capability: ModelCapability): LlmModelDefinition;
+  require(id: string, principal: Principal): ModelDefinition;
   require(id: string, principal: Principal, capability?: ModelCapability): ModelDefinition {
     const model = this.byId.get(id);
     if (!model || !allowed(principal, id)) {
@@ -34,9 +43,27 @@ export class ModelCatalog {
         'model',
       );
     }
-    if (capability && !model.capabilities.includes(capability)) {
+    if (capability && (model.kind !== 'llm' || !model.capabilities.includes(capability))) {
       const what = capability === 'chat' ? '/v1/chat/completions' : '/v1/completions';
-      throw new ApiError(ApiErrorCode.UnsupportedCapability, `The model '${id}' is not supported on ${what}.`, 'model');
+      const hint = model.kind === 'embedding' ? ' It is an embedding model: use /v1/embeddings.' : '';
+      throw new ApiError(
+        ApiErrorCode.UnsupportedCapability,
+        `The model '${id}' is not supported on ${what}.${hint}`,
+        'model',
+      );
+    }
+    return model;
+  }
+
+  /** An embedding model the caller may use: 404 as `require`, 400 `unsupported_capability` for a generative one. */
+  requireEmbedding(id: string, principal: Principal): EmbeddingModelDefinition {
+    const model = this.require(id, principal);
+    if (model.kind !== 'embedding') {
+      throw new ApiError(
+        ApiErrorCode.UnsupportedCapability,
+        `The model '${id}' is not supported on /v1/embeddings: it is not an embedding model.`,
+        'model',
+      );
     }
     return model;
   }

@@ -1,10 +1,17 @@
-import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ChatCompletion, ChatCompletionChunk, ChatCompletionRequestSchema, Principal } from '@llmp/contracts';
+import {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequestSchema,
+  ItemInput,
+  Principal,
+} from '@llmp/contracts';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import { StatefulChat } from '../conversations/stateful-chat.service';
 import { ModelCatalog } from '../models/model-catalog.service';
-import { CompletionFormat, CompletionRunner } from './completion-runner.service';
+import { CompletionFormat, CompletionRunner, publicContext } from './completion-runner.service';
 import { SYSTEM_FINGERPRINT, toChatMessages, toOpenAiFinishReason, toOpenAiUsage, toSampling } from './openai-mappers';
 import { estimateTokens } from './token-estimate';
 import { openApiSchema, parseBody } from './zod-body';
@@ -25,7 +32,8 @@ function chatFormat(model: string): CompletionFormat {
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
   });
   return {
-    response: (id, r): ChatCompletion => ({
+    doneMarker: true,
+    response: (id, r, extra): ChatCompletion => ({
       id,
       object: 'chat.completion',
       created: now(),
@@ -40,10 +48,11 @@ function chatFormat(model: string): CompletionFormat {
         },
       ],
       usage: toOpenAiUsage(r.usage),
+      ...extra,
     }),
-    opening: (id) => chunk(id, { role: 'assistant', content: '' }, null),
+    opening: (id) => [chunk(id, { role: 'assistant', content: '' }, null)],
     delta: (id, text) => chunk(id, { content: text }, null),
-    closing: (id, r) => chunk(id, {}, toOpenAiFinishReason(r.finishReason)),
+    closing: (id, r, extra) => [{ ...chunk(id, {}, toOpenAiFinishReason(r.finishReason)), ...extra }],
     usage: (id, r) => ({ ...chunk(id, {}, null), choices: [], usage: toOpenAiUsage(r.usage) }),
   };
 }
@@ -54,6 +63,7 @@ export class ChatCompletionsController {
   constructor(
     private readonly catalog: ModelCatalog,
     private readonly runner: CompletionRunner,
+    private readonly stateful: StatefulChat,
   ) {}
 
   @Post()
@@ -65,17 +75,31 @@ export class ChatCompletionsController {
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
     @CurrentPrincipal() principal: Principal,
+    @Query('dry_run') dryRunQuery?: string,
   ): Promise<void> {
     const request = parseBody(ChatCompletionRequestSchema, body);
     const model = this.catalog.require(request.model, principal, 'chat');
     const sampling = toSampling(request);
-    const stream = request.stream ?? false;
+    const dryRun = request.dry_run === true || dryRunQuery === 'true';
+    const stream = (request.stream ?? false) && !dryRun;
+    const conversationId = request.conversation_id;
+    // With conversation_id the request's messages are the new input; history comes from the conversation.
+    const input: ItemInput[] = request.messages.map((m) => ({
+      type: 'message',
+      role: m.role,
+      content:
+        m.content == null ? '' : typeof m.content === 'string' ? m.content : m.content.map((c) => c.text).join(''),
+    }));
+    const messages = conversationId
+      ? await this.stateful.promptFor(principal, conversationId, input)
+      : toChatMessages(request.messages);
     await this.runner.run(reply, {
       principal,
       endpoint: 'chat.completions',
-      reserveTokens:
-        estimateTokens(request.messages.map((m) => JSON.stringify(m.content ?? '')).join('')) +
-        (sampling.maxTokens ?? model.default_max_tokens),
+      reserveTokens: dryRun
+        ? 0
+        : estimateTokens(request.messages.map((m) => JSON.stringify(m.content ?? '')).join('')) +
+          (sampling.maxTokens ?? model.default_max_tokens),
       model: model.id,
       job: 'chat.complete.v1',
       payload: {
@@ -83,11 +107,19 @@ export class ChatCompletionsController {
         model: model.id,
         stream,
         sampling,
-        messages: toChatMessages(request.messages),
+        messages,
+        dryRun,
       },
+      dryRun,
+      complete: conversationId
+        ? async (result, start) => {
+            await this.stateful.append(principal, conversationId, input, result.text, start.jobId);
+            return { conversation_id: conversationId, context: publicContext(start) };
+          }
+        : undefined,
       stream,
       includeUsage: request.stream_options?.include_usage ?? false,
-      idPrefix: 'chatcmpl',
+      idPrefix: 'chatcmpl-',
       format: chatFormat(model.id),
     });
   }

@@ -17,14 +17,18 @@ import type { JobHandle } from '../inference/job-handle';
 import { GatewayMetrics } from '../metrics/gateway.metrics';
 import { SseStream } from './sse-stream';
 
-/** How one OpenAI endpoint renders results: the whole response, stream chunks, and the usage chunk. */
+/**
+ * How one endpoint renders a generation: the whole response, or the stream's opening events, deltas and closing
+ * events. `extra` holds fields added by a stateful request (`context`, …). A format object serves one request.
+ */
 export interface CompletionFormat {
-  response(id: string, result: GenerationResult): unknown;
-  /** Chunk sent before any text (chat sends the assistant role here); null for none. */
-  opening(id: string): unknown | null;
+  response(id: string, result: GenerationResult, extra: Record<string, unknown>): unknown;
+  opening(id: string): unknown[];
   delta(id: string, text: string): unknown;
-  closing(id: string, result: GenerationResult): unknown;
+  closing(id: string, result: GenerationResult, extra: Record<string, unknown>): unknown[];
   usage(id: string, result: GenerationResult): unknown;
+  /** Whether the stream ends with `data: [DONE]` (Chat Completions, Completions) or not (Responses). */
+  doneMarker: boolean;
 }
 
 export interface CompletionRun<N extends JobsOf<'inference'>> {
@@ -37,8 +41,31 @@ export interface CompletionRun<N extends JobsOf<'inference'>> {
   payload: Omit<JobPayload<N>, 'replyTo'>;
   stream: boolean;
   includeUsage: boolean;
+  /** Response id prefix, separator included (`chatcmpl-`, `cmpl-`, `resp_`). */
   idPrefix: string;
   format: CompletionFormat;
+  /** Answer with the rendered prompt and its sections instead of generating (nothing is written or charged). */
+  dryRun?: boolean;
+  /**
+   * Runs after generation and before the response completes (a stateful request appends its items here); the
+   * fields it returns extend the response (or, when streaming, the final chunk).
+   */
+  complete?: (result: GenerationResult, start: StartEvent) => Promise<Record<string, unknown>>;
+}
+
+type StartEvent = Extract<StreamEvent, { type: 'start' }>;
+
+/** The `context` extension: what a stateful prompt was built from, in the public API's snake_case. */
+export function publicContext(start: StartEvent) {
+  const c = start.context;
+  if (!c) return null;
+  return {
+    tokens: c.tokens,
+    summary_id: c.summaryId,
+    memories: c.memories,
+    verbatim_item_ids: c.verbatimIds,
+    dropped_item_ids: c.droppedIds,
+  };
 }
 
 const WORKER_CODES: Record<string, ApiErrorCode> = {
@@ -78,7 +105,7 @@ export class CompletionRunner {
       await this.limiter.adjust(tokenBuckets(run.principal, -run.reserveTokens));
       throw err;
     });
-    const id = `${run.idPrefix}-${handle.jobId.replace(/-/g, '')}`;
+    const id = `${run.idPrefix}${handle.jobId.replace(/-/g, '')}`;
     const deadline = this.client.deadline;
     reply.raw.on('close', () => {
       if (!handle.done) handle.cancel();
@@ -92,16 +119,30 @@ export class CompletionRunner {
     try {
       let ev = await this.nextUseful(handle, deadline);
       if (ev.type === 'error') throw toApiError(ev);
+      if (ev.type !== 'start') throw new ApiError(ApiErrorCode.WorkerFailed, 'The worker answered out of order');
+      let start: StartEvent = ev;
+      if (run.dryRun) {
+        await reply.send({
+          object: 'chat.completion.dry_run',
+          model: run.model,
+          prompt: start.prompt ?? '',
+          usage: { prompt_tokens: start.promptTokens },
+          context: publicContext(start),
+        });
+        return;
+      }
       if (!run.stream) {
         while (ev.type !== 'end') {
           ev = await this.nextUseful(handle, deadline);
           if (ev.type === 'error') throw toApiError(ev);
+          if (ev.type === 'start') start = ev;
         }
         finished(ev);
-        await reply.send(run.format.response(id, ev));
+        const extra = (await run.complete?.(ev, start)) ?? {};
+        await reply.send(run.format.response(id, ev, extra));
         return;
       }
-      await this.stream(reply, run, handle, id, deadline, started, finished);
+      await this.stream(reply, run, handle, id, deadline, started, finished, start);
     } finally {
       if (!handle.done) handle.cancel();
       // Reconcile the reservation with what was used (nothing, when the request failed or was cancelled early).
@@ -117,10 +158,11 @@ export class CompletionRunner {
     deadline: number,
     started: number,
     finished: (result: GenerationResult) => void,
+    firstStart: StartEvent,
   ): Promise<void> {
+    let start = firstStart;
     const sse = new SseStream(reply);
-    const opening = run.format.opening(id);
-    if (opening) sse.data(opening);
+    for (const event of run.format.opening(id)) sse.data(event);
     let sentText = false;
     for (;;) {
       const ev = await handle.next(deadline);
@@ -133,16 +175,27 @@ export class CompletionRunner {
         case 'start':
           // A new attempt after a worker died: transparent unless the client already has text of the old one.
           if (sentText) return this.failStream(sse, handle, 'The worker serving this request failed mid-generation');
+          start = ev;
           break;
         case 'error':
           if (ev.retrying && !sentText) break;
           return this.failStream(sse, handle, ev.message, toApiError(ev).code);
-        case 'end':
-          sse.data(run.format.closing(id, ev));
-          if (run.includeUsage) sse.data(run.format.usage(id, ev));
-          sse.done();
+        case 'end': {
           finished(ev);
+          let extra: Record<string, unknown> = {};
+          try {
+            extra = (await run.complete?.(ev, start)) ?? {};
+          } catch (err) {
+            const code = err instanceof ApiError ? err.code : ApiErrorCode.ServiceUnavailable;
+            return this.failStream(sse, handle, `The reply could not be stored: ${(err as Error).message}`, code);
+          }
+          for (const event of run.format.closing(id, ev, extra)) sse.data(event);
+          if (run.includeUsage) sse.data(run.format.usage(id, ev));
+          sse.done(run.format.doneMarker);
           return;
+        }
+        case 'embeddings': // only embedding jobs publish it
+          return this.failStream(sse, handle, 'The worker answered with an event of another job kind');
       }
     }
   }

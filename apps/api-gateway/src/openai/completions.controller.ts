@@ -22,10 +22,11 @@ function completionFormat(model: string): CompletionFormat {
     ...(usage && r ? { usage: toOpenAiUsage(r.usage) } : {}),
   });
   return {
+    doneMarker: true,
     response: (id, r) => body(id, r.text, r, true),
-    opening: () => null,
+    opening: () => [],
     delta: (id, text) => body(id, text, null, false),
-    closing: (id, r) => body(id, '', r, false),
+    closing: (id, r) => [body(id, '', r, false)],
     usage: (id, r) => ({ ...body(id, '', null, true), choices: [], usage: toOpenAiUsage(r.usage) }),
   };
 }
@@ -69,7 +70,7 @@ export class CompletionsController {
       },
       stream,
       includeUsage: request.stream_options?.include_usage ?? false,
-      idPrefix: 'cmpl',
+      idPrefix: 'cmpl-',
       format: completionFormat(model.id),
     });
   }

@@ -19,9 +19,9 @@ export class SseStream {
     if (!this.body.writableEnded) this.body.write(`data: ${JSON.stringify(payload)}\n\n`);
   }
 
-  done(): void {
+  done(marker = true): void {
     if (this.body.writableEnded) return;
-    this.body.end('data: [DONE]\n\n');
+    this.body.end(marker ? 'data: [DONE]\n\n' : undefined);
   }
 
   /** Ends the stream with an error object, as OpenAI does; the SDKs raise it as an APIError. */

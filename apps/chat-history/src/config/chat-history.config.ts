@@ -1,9 +1,56 @@
 import { registerAs } from '@nestjs/config';
-import { envPort, parseEnv } from '@llmp/platform';
+import { z } from 'zod';
+import { MAX_SYSTEM_PROMPT_CHARS } from '@llmp/contracts';
+import { ConfigError, envPort, parseEnv } from '@llmp/platform';
+
+const count = (max: number) => z.coerce.number().int().min(0).max(max);
 
 export function readChatHistoryEnv(env: NodeJS.ProcessEnv = process.env) {
-  const cfg = parseEnv({ PORT: envPort.default(8002) }, env, 'chat-history');
-  return { port: cfg.PORT };
+  const cfg = parseEnv(
+    {
+      PORT: envPort.default(8002),
+      /** Longest per-chat system prompt accepted (characters). */
+      CHAT_SYSTEM_PROMPT_MAX_CHARS: z.coerce.number().int().min(1).max(MAX_SYSTEM_PROMPT_CHARS).default(8000),
+      /** Summarize when more than this many items follow the last summary; 0 turns summarization off. */
+      CHAT_SUMMARY_TRIGGER_ITEMS: count(100_000).default(40),
+      /** The newest items a summary leaves out (they stay verbatim in the context). */
+      CHAT_VERBATIM_KEEP_ITEMS: count(100_000).default(20),
+      /** Model id the summarizer asks through its inference queue (`inference-<model>`). */
+      CHAT_SUMMARY_MODEL: z.string().min(1).default('stories260k'),
+      CHAT_SUMMARY_MAX_TOKENS: z.coerce.number().int().min(1).max(32_768).default(200),
+      /** The transcript handed to the model is cut to this many characters (newest kept). */
+      CHAT_SUMMARY_INPUT_MAX_CHARS: z.coerce.number().int().min(100).max(10_000_000).default(3000),
+      /** Longest wait for the model's answer. */
+      CHAT_SUMMARY_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
+      /** How often expired conversations are purged (seconds). */
+      CHAT_PURGE_INTERVAL_S: z.coerce.number().int().min(1).max(86_400).default(60),
+      /** Jobs of the chat-history queue run at once per replica. */
+      CHAT_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+    },
+    env,
+    'chat-history',
+  );
+  if (cfg.CHAT_SUMMARY_TRIGGER_ITEMS > 0 && cfg.CHAT_VERBATIM_KEEP_ITEMS >= cfg.CHAT_SUMMARY_TRIGGER_ITEMS) {
+    throw new ConfigError(
+      'Invalid chat-history configuration:\n  CHAT_VERBATIM_KEEP_ITEMS: must be less than CHAT_SUMMARY_TRIGGER_ITEMS',
+    );
+  }
+  return {
+    port: cfg.PORT,
+    systemPromptMaxChars: cfg.CHAT_SYSTEM_PROMPT_MAX_CHARS,
+    summary: {
+      triggerItems: cfg.CHAT_SUMMARY_TRIGGER_ITEMS,
+      keepItems: cfg.CHAT_VERBATIM_KEEP_ITEMS,
+      model: cfg.CHAT_SUMMARY_MODEL,
+      maxTokens: cfg.CHAT_SUMMARY_MAX_TOKENS,
+      inputMaxChars: cfg.CHAT_SUMMARY_INPUT_MAX_CHARS,
+      timeoutMs: cfg.CHAT_SUMMARY_TIMEOUT_MS,
+    },
+    purgeIntervalMs: cfg.CHAT_PURGE_INTERVAL_S * 1000,
+    workerConcurrency: cfg.CHAT_WORKER_CONCURRENCY,
+  };
 }
 
 export const chatHistoryConfig = registerAs('chatHistory', () => readChatHistoryEnv());
+export type ChatHistoryConfig = ReturnType<typeof readChatHistoryEnv>;
+export type SummarySettings = ChatHistoryConfig['summary'];

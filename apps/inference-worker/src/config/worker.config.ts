@@ -1,6 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { z } from 'zod';
-import { ModelDefinition, envPort, loadModelsConfig, parseEnv, readPlatformEnv } from '@llmp/platform';
+import { LlmModelDefinition, envPort, loadModelsConfig, parseEnv, readPlatformEnv } from '@llmp/platform';
 
 export function readWorkerEnv(env: NodeJS.ProcessEnv = process.env) {
   const cfg = parseEnv(
@@ -13,6 +13,8 @@ export function readWorkerEnv(env: NodeJS.ProcessEnv = process.env) {
       /** How long a job's lock lives without renewal; a killed worker's job is retried after about this long. */
       JOB_LOCK_MS: z.coerce.number().int().min(1000).default(10000),
       JOB_ATTEMPTS_MAX_STALLED: z.coerce.number().int().min(0).default(1),
+      /** Streamed text after the first token is sent at most this often (0: every event-loop turn). */
+      STREAM_FLUSH_MS: z.coerce.number().int().min(0).max(1000).default(16),
     },
     env,
     'inference-worker',
@@ -24,16 +26,22 @@ export function readWorkerEnv(env: NodeJS.ProcessEnv = process.env) {
   if (unknown.length) {
     throw new Error(`WORKER_MODELS names models missing from ${platform.modelsConfigPath}: ${unknown.join(', ')}`);
   }
-  const gpuOverride: ModelDefinition['gpu'] | undefined =
+  // Embedding models are the embedding worker's.
+  const notLlm = wanted?.filter((id) => models.models.some((m) => m.id === id && m.kind !== 'llm')) ?? [];
+  if (notLlm.length) {
+    throw new Error(`WORKER_MODELS names embedding models, served by the embedding worker: ${notLlm.join(', ')}`);
+  }
+  const gpuOverride: LlmModelDefinition['gpu'] | undefined =
     cfg.WORKER_GPU === undefined ? undefined : cfg.WORKER_GPU === 'false' ? false : cfg.WORKER_GPU;
   return {
     port: cfg.PORT,
     modelsDir: models.models_dir,
     models: models.models
-      .filter((m) => !wanted || wanted.includes(m.id))
-      .map((m): ModelDefinition => (gpuOverride === undefined ? m : { ...m, gpu: gpuOverride })),
+      .filter((m): m is LlmModelDefinition => m.kind === 'llm' && (!wanted || wanted.includes(m.id)))
+      .map((m): LlmModelDefinition => (gpuOverride === undefined ? m : { ...m, gpu: gpuOverride })),
     lockDurationMs: cfg.JOB_LOCK_MS,
     maxStalledCount: cfg.JOB_ATTEMPTS_MAX_STALLED,
+    streamFlushMs: cfg.STREAM_FLUSH_MS,
   };
 }
 

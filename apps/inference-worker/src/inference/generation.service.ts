@@ -6,17 +6,22 @@ import {
   FinishReason,
   GenerationResult,
   InferenceErrorCode,
+  PromptContext,
   SamplingParams,
   TextCompleteV1Payload,
 } from '@llmp/contracts';
 import type { LoadedModel } from '../models/loaded-model';
 import { GenerationError } from './generation-error';
+import { PromptTooLongError, fitPrompt } from './prompt-fitter';
 import { StopSequenceFilter } from './stop-sequence-filter';
+
+/** Role markers and separators a chat template adds per message, for the first fitting estimate. */
+const PER_MESSAGE_OVERHEAD = 4;
 
 export interface GenerationHooks {
   signal: AbortSignal;
   /** Called once the prompt is accepted (tokenized and within the context), before decoding starts. */
-  onStart: (promptTokens: number) => void;
+  onStart: (promptTokens: number, context?: PromptContext, prompt?: string) => void;
   /** Text as it is produced; stop sequences are already held back and removed. */
   onText?: (text: string) => void;
   onFirstToken?: () => void;
@@ -29,13 +34,11 @@ type StopReason = 'eogToken' | 'stopGenerationTrigger' | 'functionCalls' | 'maxT
 export class GenerationService {
   async chat(model: LoadedModel, payload: ChatCompleteV1Payload, hooks: GenerationHooks): Promise<GenerationResult> {
     this.requireCapability(model, 'chat');
-    const history = toChatHistory(payload.messages);
-    const promptText = model.chatWrapper.generateContextState({ chatHistory: history }).contextText;
-    this.guardCharset(model, promptText.toString(), 'messages');
     this.guardCharset(model, payload.sampling.stop.join(''), 'stop');
-    const promptTokens = promptText.tokenize(model.model.tokenizer).length;
+    const { history, promptText, promptTokens, context } = this.buildChatPrompt(model, payload);
     const maxTokens = this.resolveMaxTokens(model, promptTokens, payload.sampling, 'messages');
-    hooks.onStart(promptTokens);
+    hooks.onStart(promptTokens, context, payload.dryRun ? promptText : undefined);
+    if (payload.dryRun) return { text: '', finishReason: 'stop', usage: { promptTokens, completionTokens: 0 } };
 
     return this.withSequence(model, async (sequence) => {
       const chat = new model.lib.LlamaChat({
@@ -85,6 +88,48 @@ export class GenerationService {
         completion.dispose({ disposeSequence: false });
       }
     });
+  }
+
+  /**
+   * Fits the messages to the context with the model's tokenizer and renders them with its chat template. A
+   * stateful prompt keeps room for the reply (max_tokens, else the model's default) and drops history to fit;
+   * a stateless one is sent as given (resolveMaxTokens then checks it).
+   */
+  private buildChatPrompt(model: LoadedModel, payload: ChatCompleteV1Payload) {
+    const stateful = payload.messages.some((m) => m.section !== undefined && m.section !== 'input');
+    const reply = stateful ? (payload.sampling.maxTokens ?? model.definition.default_max_tokens) : 1;
+    let limit = model.contextSize - Math.min(reply, model.contextSize - 1);
+    const countTokens = (text: string) => model.model.tokenize(text).length;
+    for (let attempt = 0; ; attempt++) {
+      let fit;
+      try {
+        fit = fitPrompt(payload.messages, {
+          limit,
+          budgets: payload.sectionBudgets,
+          countTokens,
+          perMessageOverhead: PER_MESSAGE_OVERHEAD,
+        });
+      } catch (err) {
+        if (!(err instanceof PromptTooLongError)) throw err;
+        throw new GenerationError(
+          InferenceErrorCode.ContextLengthExceeded,
+          `This model's maximum context length is ${model.contextSize} tokens. However, your messages need about ${err.tokens} tokens${stateful ? ` plus ${reply} for the reply` : ''}. Please reduce the length of the messages.`,
+          'messages',
+        );
+      }
+      const history = toChatHistory(fit.messages);
+      const rendered = model.chatWrapper.generateContextState({ chatHistory: history }).contextText;
+      const promptText = rendered.toString();
+      this.guardCharset(model, promptText, 'messages');
+      const promptTokens = rendered.tokenize(model.model.tokenizer).length;
+      // The estimate left out some template tokens: shrink the limit by the excess and fit again.
+      if (stateful && promptTokens > limit && attempt < 3) {
+        limit -= promptTokens - limit;
+        continue;
+      }
+      const tokens = { ...fit.context.tokens, template: Math.max(0, promptTokens - fit.estimatedTokens) };
+      return { history, promptText, promptTokens, context: { ...fit.context, tokens } };
+    }
   }
 
   private async withSequence<T>(model: LoadedModel, fn: (seq: LlamaContextSequence) => Promise<T>): Promise<T> {

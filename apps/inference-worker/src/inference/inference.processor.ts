@@ -67,7 +67,13 @@ export class InferenceProcessor implements OnApplicationBootstrap, OnApplication
   ): Promise<GenerationResult> {
     const jobId = job.id!;
     const labels = { model: model.id };
-    const events = new JobEventPublisher(this.redis.client(), payload.replyTo.channel, jobId);
+    // Without replyTo (a producer waiting on BullMQ's completion) no stream events are published.
+    const events = new JobEventPublisher(
+      this.redis.client(),
+      payload.replyTo?.channel ?? null,
+      jobId,
+      this.cfg.streamFlushMs,
+    );
     const controller = this.cancels.register(jobId);
     const pickedUp = performance.now();
     let firstTokenAt = 0;
@@ -76,7 +82,7 @@ export class InferenceProcessor implements OnApplicationBootstrap, OnApplication
     try {
       const result = await generate({
         signal: controller.signal,
-        onStart: (promptTokens) => events.start(job.attemptsStarted, promptTokens),
+        onStart: (promptTokens, context, prompt) => events.start(job.attemptsStarted, promptTokens, context, prompt),
         onText: payload.stream ? (text) => events.delta(text) : undefined,
         onFirstToken: () => {
           firstTokenAt = performance.now();

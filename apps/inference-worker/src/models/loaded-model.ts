@@ -1,5 +1,5 @@
 import type { ChatWrapper, LlamaContext, LlamaModel } from 'node-llama-cpp';
-import type { ModelDefinition } from '@llmp/platform';
+import type { LlmModelDefinition } from '@llmp/platform';
 import { CharsetGuard } from './charset-guard';
 import type { LlamaCpp } from './llama-cpp';
 import { SequencePool } from './sequence-pool';
@@ -11,7 +11,7 @@ export class LoadedModel {
   constructor(
     /** The node-llama-cpp module, for the classes a generation instantiates. */
     readonly lib: LlamaCpp,
-    readonly definition: ModelDefinition,
+    readonly definition: LlmModelDefinition,
     readonly model: LlamaModel,
     readonly context: LlamaContext,
     readonly chatWrapper: ChatWrapper,

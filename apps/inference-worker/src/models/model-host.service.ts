@@ -3,7 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Llama } from 'node-llama-cpp';
-import { ModelDefinition, ReadinessRegistry } from '@llmp/platform';
+import { LlmModelDefinition, ReadinessRegistry } from '@llmp/platform';
 import { workerConfig } from '../config/worker.config';
 import { CharsetGuard } from './charset-guard';
 import { LlamaCpp, loadLlamaCpp } from './llama-cpp';
@@ -36,7 +36,7 @@ export class ModelHost implements OnModuleInit, OnApplicationShutdown {
     return [...this.loaded.values()];
   }
 
-  private llamaFor(lib: LlamaCpp, gpu: ModelDefinition['gpu']): Promise<Llama> {
+  private llamaFor(lib: LlamaCpp, gpu: LlmModelDefinition['gpu']): Promise<Llama> {
     const key = String(gpu);
     let llama = this.llamas.get(key);
     if (!llama) {
@@ -46,7 +46,7 @@ export class ModelHost implements OnModuleInit, OnApplicationShutdown {
     return llama;
   }
 
-  private async resolvePath(lib: LlamaCpp, def: ModelDefinition): Promise<string> {
+  private async resolvePath(lib: LlamaCpp, def: LlmModelDefinition): Promise<string> {
     if (def.path) {
       const path = resolve(def.path);
       if (!existsSync(path)) throw new Error(`Model ${def.id}: file not found at ${path}`);
@@ -57,7 +57,7 @@ export class ModelHost implements OnModuleInit, OnApplicationShutdown {
     return lib.resolveModelFile(def.uri!, { directory: resolve(this.cfg.modelsDir), cli: true });
   }
 
-  private async load(lib: LlamaCpp, def: ModelDefinition): Promise<LoadedModel> {
+  private async load(lib: LlamaCpp, def: LlmModelDefinition): Promise<LoadedModel> {
     const started = performance.now();
     const path = await this.resolvePath(lib, def);
     const llama = await this.llamaFor(lib, def.gpu);

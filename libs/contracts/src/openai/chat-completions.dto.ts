@@ -46,6 +46,10 @@ export const ChatCompletionRequestSchema = z.object({
   messages: z.array(ChatCompletionMessageSchema).min(1, 'messages must contain at least one message'),
   max_tokens: z.number().int().positive().nullable().optional(),
   max_completion_tokens: z.number().int().positive().nullable().optional(),
+  /** Extension: return the exact rendered prompt and its sections; generate and store nothing. */
+  dry_run: z.boolean().optional(),
+  /** Extension: load this conversation's history into the prompt and append the exchange to it. */
+  conversation_id: z.string().min(1).max(128).optional(),
 });
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;
 

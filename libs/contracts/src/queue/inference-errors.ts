@@ -5,4 +5,8 @@ export enum InferenceErrorCode {
   UnsupportedCapability = 'unsupported_capability',
   ModelNotLoaded = 'model_not_loaded',
   WorkerFailed = 'worker_failed',
+  /** An embedding input has more tokens than the model's `max_tokens` (the message names the index and the limit). */
+  InputTooLong = 'input_too_long',
+  /** An embedding job the model cannot serve as asked: a token id outside the vocabulary, `dimensions` not allowed. */
+  InvalidInput = 'invalid_input',
 }

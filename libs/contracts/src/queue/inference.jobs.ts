@@ -18,9 +18,23 @@ export const ReplyToSchema = z.object({
   channel: z.string().min(1),
 });
 
+/**
+ * Where a message of a stateful prompt comes from. The worker fits the prompt to the context with the model's own
+ * tokenizer: `turn`s go first (oldest first), then `memory` (lowest score first), then `summary`; `system` and
+ * `input` are never dropped.
+ */
+export const PromptSectionSchema = z.enum(['system', 'summary', 'memory', 'turn', 'input']);
+export type PromptSection = z.infer<typeof PromptSectionSchema>;
+
 export const ChatMessageSchema = z.object({
   role: z.enum(['system', 'user', 'assistant']),
   content: z.string(),
+  /** Absent: `input` (a stateless request). */
+  section: PromptSectionSchema.optional(),
+  /** Id of the stored item, summary or memory this message comes from (reported back in the context). */
+  ref: z.string().optional(),
+  /** Recall score of a memory. */
+  score: z.number().optional(),
 });
 export type ChatMessage = z.infer<typeof ChatMessageSchema>;
 
@@ -30,13 +44,18 @@ const JobEnvelope = {
   model: z.string().min(1),
   /** Whether the client receives tokens as they come (worker publishes deltas) or only the final result. */
   stream: z.boolean(),
-  replyTo: ReplyToSchema,
+  /** Absent for jobs whose producer waits on BullMQ's completion instead (no stream events are published). */
+  replyTo: ReplyToSchema.optional(),
   sampling: SamplingParamsSchema,
 };
 
 export const ChatCompleteV1PayloadSchema = z.object({
   ...JobEnvelope,
   messages: z.array(ChatMessageSchema).min(1),
+  /** Render and fit the prompt, report it in the `start` event, generate nothing. */
+  dryRun: z.boolean().default(false),
+  /** Per-section token budgets applied before fitting to the context window. */
+  sectionBudgets: z.record(PromptSectionSchema, z.number().int().positive()).optional(),
 });
 export type ChatCompleteV1Payload = z.infer<typeof ChatCompleteV1PayloadSchema>;
 
@@ -62,3 +81,13 @@ export const GenerationResultSchema = z.object({
   usage: UsageSchema,
 });
 export type GenerationResult = z.infer<typeof GenerationResultSchema>;
+
+/** What a fitted prompt holds: tokens per section and the ids kept, reported to the client as `context`. */
+export const PromptContextSchema = z.object({
+  tokens: z.record(z.string(), z.number().int().nonnegative()),
+  summaryId: z.string().nullable(),
+  memories: z.array(z.object({ id: z.string(), score: z.number().nullable() })),
+  verbatimIds: z.array(z.string()),
+  droppedIds: z.array(z.string()),
+});
+export type PromptContext = z.infer<typeof PromptContextSchema>;

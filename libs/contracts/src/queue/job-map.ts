@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { ChatCompleteV1PayloadSchema, GenerationResultSchema, TextCompleteV1PayloadSchema } from './inference.jobs';
 import { UsageRecordV1PayloadSchema, UsageRecordV1ResultSchema } from './usage.jobs';
+import { EmbedTextsV1PayloadSchema, EmbedTextsV1ResultSchema } from './embedding.jobs';
+import {
+  ConversationPurgeExpiredV1PayloadSchema,
+  ConversationPurgeExpiredV1ResultSchema,
+  ConversationSummarizeV1PayloadSchema,
+  ConversationSummarizeV1ResultSchema,
+} from './chat-history.jobs';
 
 /**
  * The queue contract: every job name maps to exactly one queue family, one payload schema and one result schema.
@@ -10,6 +17,17 @@ export const JOBS = {
   'chat.complete.v1': { queue: 'inference', payload: ChatCompleteV1PayloadSchema, result: GenerationResultSchema },
   'text.complete.v1': { queue: 'inference', payload: TextCompleteV1PayloadSchema, result: GenerationResultSchema },
   'usage.record.v1': { queue: 'usage', payload: UsageRecordV1PayloadSchema, result: UsageRecordV1ResultSchema },
+  'embed.texts.v1': { queue: 'embedding', payload: EmbedTextsV1PayloadSchema, result: EmbedTextsV1ResultSchema },
+  'conversation.summarize.v1': {
+    queue: 'chat-history',
+    payload: ConversationSummarizeV1PayloadSchema,
+    result: ConversationSummarizeV1ResultSchema,
+  },
+  'conversation.purge-expired.v1': {
+    queue: 'chat-history',
+    payload: ConversationPurgeExpiredV1PayloadSchema,
+    result: ConversationPurgeExpiredV1ResultSchema,
+  },
 } as const;
 
 export type JobName = keyof typeof JOBS;

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { FinishReasonSchema, UsageSchema } from './inference.jobs';
+import { FinishReasonSchema, PromptContextSchema, UsageSchema } from './inference.jobs';
 
 /**
  * Events a worker publishes for one job on the job's reply channel, in order:
- * `start` (once per attempt) → `delta`* (stream jobs only) → `end` | `error`.
+ * `start` (once per attempt) → `delta`* (stream jobs only) → `end` | `error`; embedding jobs: `embeddings` | `error`.
  * Every message carries the job id so one gateway subscription can serve all of its in-flight jobs.
  */
 export const StreamEventSchema = z.discriminatedUnion('type', [
@@ -12,6 +12,10 @@ export const StreamEventSchema = z.discriminatedUnion('type', [
     jobId: z.string(),
     attempt: z.number().int().nonnegative(),
     promptTokens: z.number().int().nonnegative(),
+    /** Chat jobs: what the fitted prompt holds. */
+    context: PromptContextSchema.optional(),
+    /** Dry runs: the exact prompt after the chat template. */
+    prompt: z.string().optional(),
   }),
   z.object({ type: z.literal('delta'), jobId: z.string(), text: z.string() }),
   z.object({
@@ -29,6 +33,16 @@ export const StreamEventSchema = z.discriminatedUnion('type', [
     /** Whether the job will be retried (the gateway then waits for the next attempt's `start`). */
     retrying: z.boolean(),
     param: z.string().nullable().optional(),
+  }),
+  /** The whole result of an `embed.texts.v1` job (embedding jobs publish only this or `error`). */
+  z.object({
+    type: z.literal('embeddings'),
+    jobId: z.string(),
+    /** base64 of little-endian float32, row-major, `count` × `dims` (see `decodeVectors`). */
+    vectors: z.string(),
+    dims: z.number().int().positive(),
+    count: z.number().int().nonnegative(),
+    promptTokens: z.number().int().nonnegative(),
   }),
 ]);
 export type StreamEvent = z.infer<typeof StreamEventSchema>;

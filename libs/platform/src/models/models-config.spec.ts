@@ -16,6 +16,7 @@ describe('ModelsConfigSchema', () => {
     expect(cfg.models_dir).toBe('models-cache');
     expect(cfg.models[0]).toEqual({
       id: 'tiny',
+      kind: 'llm',
       path: '/models/tiny.gguf',
       capabilities: ['chat', 'completion'],
       context_size: 2048,
@@ -72,6 +73,65 @@ describe('ModelsConfigSchema', () => {
   });
 });
 
+describe('embedding models', () => {
+  it('applies the documented defaults; dimensions is required', () => {
+    const cfg = ModelsConfigSchema.parse({
+      models: [{ id: 'e', kind: 'embedding', path: '/models/e', dimensions: 384 }],
+    });
+    expect(cfg.models[0]).toEqual({
+      id: 'e',
+      kind: 'embedding',
+      backend: 'transformers',
+      path: '/models/e',
+      dtype: 'fp32',
+      pooling: 'mean',
+      normalize: true,
+      max_tokens: 512,
+      dimensions: 384,
+      matryoshka: false,
+      batch_size: 64,
+      batch_wait_ms: 2,
+      concurrency: 64,
+      gpu: 'auto',
+      owned_by: 'llm-platform',
+    });
+    expect(issuesOf({ models: [{ id: 'e', kind: 'embedding', path: '/e' }] }).map((i) => i.path)).toEqual([
+      'models.0.dimensions',
+    ]);
+  });
+
+  it('keeps llm fields off embedding models and the other way round', () => {
+    const cfg = ModelsConfigSchema.parse({
+      models: [
+        { id: 'chat', path: '/c.gguf', slots: 2 },
+        { id: 'emb', kind: 'embedding', uri: 'Xenova/all-MiniLM-L6-v2', dimensions: 384, slots: 9 },
+      ],
+    });
+    expect(cfg.models[0]).toMatchObject({ kind: 'llm', slots: 2 });
+    expect(cfg.models[1]).not.toHaveProperty('slots');
+    expect(cfg.models[1]).not.toHaveProperty('capabilities');
+  });
+
+  it('names the field of a bad embedding entry, and rejects unknown kinds and backends', () => {
+    expect(
+      issuesOf({ models: [{ id: 'e', kind: 'embedding', path: '/e', dimensions: 8, pooling: 'max' }] }).map(
+        (i) => i.path,
+      ),
+    ).toEqual(['models.0.pooling']);
+    expect(
+      issuesOf({ models: [{ id: 'e', kind: 'embedding', path: '/e', dimensions: 8, backend: 'tf' }] }).map(
+        (i) => i.path,
+      ),
+    ).toEqual(['models.0.backend']);
+    expect(issuesOf({ models: [{ id: 'e', kind: 'reranker', path: '/e' }] }).map((i) => i.path)).toEqual([
+      'models.0.kind',
+    ]);
+    expect(issuesOf({ models: [{ id: 'e', kind: 'embedding', dimensions: 8 }] })).toEqual([
+      { path: 'models.0.path', message: 'set exactly one of path or uri' },
+    ]);
+  });
+});
+
 describe('loadModelsConfig', () => {
   let dir: string;
 
@@ -85,13 +145,28 @@ describe('loadModelsConfig', () => {
 
   it('reads the repository models.yaml with its environment defaults', () => {
     const cfg = loadModelsConfig(resolve(__dirname, '../../../../infra/config/models.yaml'), {});
-    expect(cfg.models.map((m) => m.id)).toEqual(['stories260k', 'tinystories-656k']);
+    expect(cfg.models.map((m) => m.id)).toEqual([
+      'stories260k',
+      'tinystories-656k',
+      'potion-base-2m',
+      'glove-sif-100d',
+    ]);
     const stories = cfg.models[0]!;
+    if (stories.kind !== 'llm') throw new Error('stories260k should be an llm');
     expect(stories.capabilities).toEqual(['chat', 'completion']);
     expect(stories.slots).toBe(8);
     expect(stories.context_size).toBe(2048);
     expect(stories.path).toBe('../shared/models/stories260K.gguf');
-    expect(cfg.models[1]?.capabilities).toEqual(['completion']);
+    expect(cfg.models[1]).toMatchObject({ kind: 'llm', capabilities: ['completion'] });
+    expect(cfg.models[2]).toMatchObject({
+      kind: 'embedding',
+      backend: 'transformers',
+      path: '../shared/models/potion-base-2M',
+      dimensions: 64,
+      matryoshka: false,
+      max_tokens: 512,
+    });
+    expect(cfg.models[3]).toMatchObject({ kind: 'embedding', dimensions: 100 });
   });
 
   it('interpolates the environment into numbers', () => {
@@ -99,7 +174,7 @@ describe('loadModelsConfig', () => {
       STORIES_SLOTS: '3',
       MODELS_DIR: '/opt/models',
     });
-    expect(cfg.models[0]?.slots).toBe(3);
+    expect(cfg.models[0]).toMatchObject({ slots: 3 });
     expect(cfg.models[0]?.path).toBe('/opt/models/stories260K.gguf');
   });
 

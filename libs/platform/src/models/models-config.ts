@@ -5,31 +5,86 @@ import { readYamlWithEnv } from '../config/yaml-file';
 export const ModelCapabilitySchema = z.enum(['chat', 'completion']);
 export type ModelCapability = z.infer<typeof ModelCapabilitySchema>;
 
+const ModelIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'model ids are lowercase letters, digits, ".", "_" and "-"');
+const GpuSchema = z.union([z.literal('auto'), z.literal('cuda'), z.literal('vulkan'), z.literal(false)]);
+
+/** A generative model served by the inference worker (node-llama-cpp, GGUF). `kind: llm` is the default. */
+export const LlmModelDefinitionSchema = z.object({
+  id: ModelIdSchema,
+  kind: z.literal('llm'),
+  /** Local GGUF file (relative paths resolve against the working directory) … */
+  path: z.string().min(1).optional(),
+  /** … or a hub URI node-llama-cpp can resolve (`hf:owner/repo:quant`), downloaded into `models_dir`. */
+  uri: z.string().min(1).optional(),
+  capabilities: z.array(ModelCapabilitySchema).min(1).default(['chat', 'completion']),
+  context_size: z.number().int().min(64).default(2048),
+  /** Concurrent sequences decoded together from one context (llama-server's parallel slots). */
+  slots: z.number().int().min(1).max(256).default(4),
+  /**
+   * Extra sequences beyond `slots` so a new request gets a fresh sequence at once while a finished one is still
+   * being released (node-llama-cpp releases under a context-wide lock held by the batch loop). 1 disables it.
+   */
+  sequence_headroom: z.number().min(1).max(4).default(2),
+  /** llama.cpp compute threads. Measured on 2 cores: 1 thread is 12-54x faster than 2 (spin-waiting). */
+  threads: z.number().int().min(1).max(256).default(1),
+  gpu: GpuSchema.default('auto'),
+  batch_size: z.number().int().min(1).optional(),
+  /** Upper bound for max_tokens when a request leaves it out. */
+  default_max_tokens: z.number().int().min(1).default(512),
+  owned_by: z.string().default('llm-platform'),
+});
+export type LlmModelDefinition = z.infer<typeof LlmModelDefinitionSchema>;
+
+/** An embedding model served by the embedding worker: ONNX through transformers.js, or a GGUF through llama.cpp. */
+export const EmbeddingModelDefinitionSchema = z.object({
+  id: ModelIdSchema,
+  kind: z.literal('embedding'),
+  backend: z.enum(['transformers', 'llama']).default('transformers'),
+  /**
+   * transformers: a local folder in the transformers.js layout (config.json, tokenizer.json, onnx/model*.onnx);
+   * llama: a local .gguf file …
+   */
+  path: z.string().min(1).optional(),
+  /** … or a hub id (`owner/repo` for transformers, `hf:owner/repo:quant` for llama), downloaded into `models_dir`. */
+  uri: z.string().min(1).optional(),
+  /** transformers: which ONNX weights to load (`fp32` is onnx/model.onnx, `q8` onnx/model_quantized.onnx, …). */
+  dtype: z.enum(['auto', 'fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'bnb4', 'q4f16']).default('fp32'),
+  /** transformers: how token vectors become one vector (`none`: the model outputs sentence vectors itself). */
+  pooling: z.enum(['mean', 'cls', 'none']).default('mean'),
+  /** L2-normalise every vector (and again after `dimensions` truncation). */
+  normalize: z.boolean().default(true),
+  /** Longest input in tokens; longer inputs are rejected (400), never silently truncated. */
+  max_tokens: z.number().int().min(1).default(512),
+  /** The model's native vector size: lets the gateway validate `dimensions` without loading the model. */
+  dimensions: z.number().int().min(1),
+  /** Whether the model is trained so that a prefix of its vector is a good vector (Matryoshka): `dimensions` allowed. */
+  matryoshka: z.boolean().default(false),
+  /** Most texts in one model call; jobs that arrive together share a call, bigger requests are split. */
+  batch_size: z.number().int().min(1).max(4096).default(64),
+  /** How long the first text of a batch waits for others to join it. 0: only what arrived in the same tick. */
+  batch_wait_ms: z.number().min(0).max(1000).default(2),
+  /** Jobs one worker takes from the queue at once (the pool batches are gathered from). */
+  concurrency: z.number().int().min(1).max(1024).default(64),
+  /** Compute threads (onnxruntime intra-op threads, llama.cpp threads). Absent: the runtime's default. */
+  threads: z.number().int().min(1).max(256).optional(),
+  /** llama: as for chat models. transformers: `cuda` runs on onnxruntime's CUDA provider, anything else on CPU. */
+  gpu: GpuSchema.default('auto'),
+  owned_by: z.string().default('llm-platform'),
+});
+export type EmbeddingModelDefinition = z.infer<typeof EmbeddingModelDefinitionSchema>;
+
+/** One entry of the models config, by `kind` (absent: `llm`). */
 export const ModelDefinitionSchema = z
-  .object({
-    id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'model ids are lowercase letters, digits, ".", "_" and "-"'),
-    /** Local GGUF file (relative paths resolve against the working directory) … */
-    path: z.string().min(1).optional(),
-    /** … or a hub URI node-llama-cpp can resolve (`hf:owner/repo:quant`), downloaded into `models_dir`. */
-    uri: z.string().min(1).optional(),
-    capabilities: z.array(ModelCapabilitySchema).min(1).default(['chat', 'completion']),
-    context_size: z.number().int().min(64).default(2048),
-    /** Concurrent sequences decoded together from one context (llama-server's parallel slots). */
-    slots: z.number().int().min(1).max(256).default(4),
-    /**
-     * Extra sequences beyond `slots` so a new request gets a fresh sequence at once while a finished one is still
-     * being released (node-llama-cpp releases under a context-wide lock held by the batch loop). 1 disables it.
-     */
-    sequence_headroom: z.number().min(1).max(4).default(2),
-    /** llama.cpp compute threads. Measured on 2 cores: 1 thread is 12-54x faster than 2 (spin-waiting). */
-    threads: z.number().int().min(1).max(256).default(1),
-    gpu: z.union([z.literal('auto'), z.literal('cuda'), z.literal('vulkan'), z.literal(false)]).default('auto'),
-    batch_size: z.number().int().min(1).optional(),
-    /** Upper bound for max_tokens when a request leaves it out. */
-    default_max_tokens: z.number().int().min(1).default(512),
-    owned_by: z.string().default('llm-platform'),
-  })
-  .refine((m) => Boolean(m.path) !== Boolean(m.uri), { message: 'set exactly one of path or uri', path: ['path'] });
+  .preprocess(
+    (v) => (v && typeof v === 'object' && !Array.isArray(v) && !('kind' in v) ? { ...v, kind: 'llm' } : v),
+    z.discriminatedUnion('kind', [LlmModelDefinitionSchema, EmbeddingModelDefinitionSchema]),
+  )
+  .superRefine((m, ctx) => {
+    if (Boolean(m.path) === Boolean(m.uri))
+      ctx.addIssue({ code: 'custom', message: 'set exactly one of path or uri', path: ['path'] });
+  });
 export type ModelDefinition = z.infer<typeof ModelDefinitionSchema>;
 
 export const ModelsConfigSchema = z

@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { ChatMessage, ItemInput, MAX_ITEMS_PER_CREATE, Principal } from '@llmp/contracts';
+import { ApiError, ApiErrorCode } from '@llmp/platform';
+import { ChatHistoryClient } from './chat-history.client';
+import { buildStatefulPrompt } from './conversation-prompt';
+
+/** How many of the newest unsummarised turns are loaded for a prompt (the worker then fits them). */
+const MAX_TURNS = 200;
+
+/**
+ * Stateful chat over a stored conversation: load its system prompt, summary and recent turns into a sectioned
+ * prompt, and after generation append the input and the reply in one transaction (idempotent per job, so a
+ * retried request never stores the exchange twice).
+ */
+@Injectable()
+export class StatefulChat {
+  constructor(private readonly history: ChatHistoryClient) {}
+
+  async promptFor(
+    p: Principal,
+    conversationId: string,
+    input: ItemInput[],
+    instructions?: string | null,
+  ): Promise<ChatMessage[]> {
+    if (input.length > MAX_ITEMS_PER_CREATE - 1) {
+      throw new ApiError(
+        ApiErrorCode.InvalidRequest,
+        `A request on a conversation may add at most ${MAX_ITEMS_PER_CREATE - 1} input items.`,
+        'input',
+      );
+    }
+    const ctx = await this.history.call('loadContext', { userId: p.userId, conversationId, maxTurns: MAX_TURNS });
+    return buildStatefulPrompt({
+      systemPrompt: ctx.conversation.system_prompt,
+      instructions,
+      summary: ctx.summary,
+      memories: ctx.memories,
+      turns: ctx.turns,
+      input,
+    });
+  }
+
+  async append(
+    p: Principal,
+    conversationId: string,
+    input: ItemInput[],
+    reply: string,
+    idempotencyKey: string,
+    responseId?: string,
+  ): Promise<void> {
+    const output: ItemInput = { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: reply }] };
+    await this.history.call('createItems', {
+      userId: p.userId,
+      conversationId,
+      items: [...input, output],
+      idempotencyKey,
+      responseId,
+    });
+  }
+}

@@ -1,0 +1,157 @@
+import { Injectable } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import {
+  CreateEmbeddingResponse,
+  EmbeddingsRequest,
+  InferenceErrorCode,
+  Principal,
+  StreamEvent,
+  decodeVectors,
+  embeddingInputs,
+  float32ToBase64,
+} from '@llmp/contracts';
+import { ApiError, ApiErrorCode, EmbeddingModelDefinition, RateLimiter } from '@llmp/platform';
+import { rateLimitError, setRateLimitHeaders, tokenBuckets } from '../auth/rate-limit.policy';
+import { UsageRecorder } from '../auth/usage-recorder.service';
+import { InferenceClient } from '../inference/inference-client.service';
+import type { JobHandle } from '../inference/job-handle';
+import { ModelCatalog } from '../models/model-catalog.service';
+import { estimateTokens } from './token-estimate';
+
+type EmbeddingsEvent = Extract<StreamEvent, { type: 'embeddings' }>;
+type ErrorEvent = Extract<StreamEvent, { type: 'error' }>;
+
+const WORKER_CODES: Record<string, ApiErrorCode> = {
+  [InferenceErrorCode.InputTooLong]: ApiErrorCode.ContextLengthExceeded,
+  [InferenceErrorCode.InvalidInput]: ApiErrorCode.InvalidRequest,
+  [InferenceErrorCode.UnsupportedCapability]: ApiErrorCode.UnsupportedCapability,
+  timeout: ApiErrorCode.Timeout,
+};
+
+/** The worker names inputs `input[i]`; a request whose `input` was one string or one token array says `input`. */
+function toApiError(ev: ErrorEvent, singleInput: boolean): ApiError {
+  const param = singleInput && ev.param === 'input[0]' ? 'input' : (ev.param ?? null);
+  const message = singleInput ? ev.message.replace('input[0]', 'the input') : ev.message;
+  return new ApiError(WORKER_CODES[ev.code] ?? ApiErrorCode.WorkerFailed, message, param);
+}
+
+/**
+ * `POST /v1/embeddings`: checks what the gateway can check without the model (model kind, `dimensions`), reserves
+ * tokens against the caller's limits, submits one `embed.texts.v1` job and waits for its `embeddings` event. Token
+ * counts and limits per input come from the worker, which holds the tokenizer.
+ */
+@Injectable()
+export class EmbeddingsService {
+  constructor(
+    private readonly catalog: ModelCatalog,
+    private readonly client: InferenceClient,
+    private readonly limiter: RateLimiter,
+    private readonly usage: UsageRecorder,
+  ) {}
+
+  async create(
+    reply: FastifyReply,
+    principal: Principal,
+    request: EmbeddingsRequest,
+    requestId: string,
+  ): Promise<CreateEmbeddingResponse> {
+    const model = this.catalog.requireEmbedding(request.model, principal);
+    const dimensions = resolveDimensions(model, request.dimensions ?? null);
+    const inputs = embeddingInputs(request.input);
+    const reserved = inputs.reduce((n, x) => n + (typeof x === 'string' ? estimateTokens(x) : x.length), 0);
+    const taken = await this.limiter.take(tokenBuckets(principal, reserved));
+    setRateLimitHeaders(reply, taken.states);
+    if (!taken.allowed) throw rateLimitError(taken, 'tokens');
+
+    let charged = 0;
+    let handle: JobHandle | undefined;
+    try {
+      handle = await this.client.submitEmbedding(model.id, {
+        requestId,
+        model: model.id,
+        inputs,
+        ...(dimensions === model.dimensions ? {} : { dimensions }),
+      });
+      const job = handle;
+      // The client went away: a job still waiting is removed from the queue.
+      reply.raw.on('close', () => {
+        if (!job.done) job.cancel();
+      });
+      const single = typeof request.input === 'string' || typeof request.input[0] === 'number';
+      const result = await this.outcome(job, single);
+      charged = result.promptTokens;
+      this.usage.record(principal, job.jobId, model.id, 'embeddings', {
+        promptTokens: result.promptTokens,
+        completionTokens: 0,
+      });
+      return toResponse(model.id, result, request.encoding_format ?? 'float');
+    } finally {
+      if (handle && !handle.done) handle.cancel();
+      // Reconcile the reservation with the tokens the model counted (none when the request failed).
+      void this.limiter.adjust(tokenBuckets(principal, charged - reserved)).catch(() => undefined);
+    }
+  }
+
+  /** The job's result, or its final error as an ApiError; a failed attempt that will be retried is waited out. */
+  private async outcome(handle: JobHandle, singleInput: boolean): Promise<EmbeddingsEvent> {
+    const deadline = this.client.deadline;
+    for (;;) {
+      const ev = await handle.next(deadline);
+      switch (ev.type) {
+        case 'embeddings':
+          return ev;
+        case 'error':
+          if (ev.retrying) continue;
+          throw toApiError(ev, singleInput);
+        case 'start':
+        case 'delta':
+        case 'end':
+          throw new ApiError(ApiErrorCode.WorkerFailed, 'The worker answered with an event of another job kind');
+      }
+    }
+  }
+}
+
+/** The vector size to return: the model's own unless `dimensions` asks for fewer and the model allows it. */
+export function resolveDimensions(model: EmbeddingModelDefinition, requested: number | null): number {
+  if (requested === null || requested === model.dimensions) return model.dimensions;
+  if (requested > model.dimensions) {
+    throw new ApiError(
+      ApiErrorCode.InvalidRequest,
+      `The model '${model.id}' has ${model.dimensions} dimensions; 'dimensions' must be at most ${model.dimensions}.`,
+      'dimensions',
+    );
+  }
+  if (!model.matryoshka) {
+    throw new ApiError(
+      ApiErrorCode.InvalidRequest,
+      `The model '${model.id}' does not support 'dimensions' other than its native ${model.dimensions}: its ` +
+        'vectors cannot be shortened (it is not a Matryoshka model).',
+      'dimensions',
+    );
+  }
+  return requested;
+}
+
+/** OpenAI's response, field for field; `base64` is each vector's little-endian float32 bytes. */
+export function toResponse(
+  model: string,
+  ev: Pick<EmbeddingsEvent, 'vectors' | 'dims' | 'count' | 'promptTokens'>,
+  format: 'float' | 'base64',
+): CreateEmbeddingResponse {
+  const all = decodeVectors(ev.vectors, ev.count, ev.dims);
+  const data = Array.from({ length: ev.count }, (_, index) => {
+    const row = all.subarray(index * ev.dims, (index + 1) * ev.dims);
+    return {
+      object: 'embedding' as const,
+      index,
+      embedding: format === 'base64' ? float32ToBase64(row) : Array.from(row),
+    };
+  });
+  return {
+    object: 'list',
+    data,
+    model,
+    usage: { prompt_tokens: ev.promptTokens, total_tokens: ev.promptTokens },
+  };
+}

@@ -1,0 +1,129 @@
+import type { GenerationResult, ResponsesRequest } from '@llmp/contracts';
+import type { CompletionFormat } from '../openai/completion-runner.service';
+
+export interface ResponseSettings {
+  model: string;
+  request: ResponsesRequest;
+  conversationId: string | null;
+  createdAt: number;
+}
+
+/**
+ * Renders a generation as OpenAI's Responses API: the response object, or the documented SSE sequence
+ * (response.created → in_progress → output_item.added → content_part.added → output_text.delta* →
+ * output_text.done → content_part.done → output_item.done → response.completed), each event numbered.
+ * One instance serves one request (it holds the sequence counter and the output item id).
+ */
+export class ResponsesFormat implements CompletionFormat {
+  readonly doneMarker = false;
+  private sequence = 0;
+  private text = '';
+
+  constructor(private readonly s: ResponseSettings) {}
+
+  /** The output message's id: derived from the response id so stored and streamed objects agree. */
+  messageId(id: string): string {
+    return `msg_${id.slice('resp_'.length)}`;
+  }
+
+  object(id: string, status: 'in_progress' | 'completed' | 'incomplete', result: GenerationResult | null) {
+    const r = this.s.request;
+    return {
+      id,
+      object: 'response',
+      created_at: this.s.createdAt,
+      status,
+      error: null,
+      incomplete_details: status === 'incomplete' ? { reason: 'max_output_tokens' } : null,
+      instructions: r.instructions ?? null,
+      max_output_tokens: r.max_output_tokens ?? null,
+      model: this.s.model,
+      output: result ? [this.message(id, 'completed', result.text)] : [],
+      parallel_tool_calls: r.parallel_tool_calls ?? true,
+      previous_response_id: r.previous_response_id ?? null,
+      conversation: this.s.conversationId ? { id: this.s.conversationId } : null,
+      store: r.store ?? true,
+      temperature: r.temperature ?? 1,
+      top_p: r.top_p ?? 1,
+      tool_choice: r.tool_choice ?? 'auto',
+      tools: r.tools ?? [],
+      text: { format: r.text?.format ?? { type: 'text' } },
+      metadata: r.metadata ?? {},
+      usage: result
+        ? {
+            input_tokens: result.usage.promptTokens,
+            input_tokens_details: { cached_tokens: 0 },
+            output_tokens: result.usage.completionTokens,
+            output_tokens_details: { reasoning_tokens: 0 },
+            total_tokens: result.usage.promptTokens + result.usage.completionTokens,
+          }
+        : null,
+    };
+  }
+
+  response(id: string, result: GenerationResult, extra: Record<string, unknown>) {
+    return { ...this.object(id, statusOf(result), result), ...extra };
+  }
+
+  opening(id: string): unknown[] {
+    const inProgress = this.object(id, 'in_progress', null);
+    const item = { ...this.message(id, 'in_progress', ''), content: [] };
+    return [
+      this.event('response.created', { response: inProgress }),
+      this.event('response.in_progress', { response: inProgress }),
+      this.event('response.output_item.added', { output_index: 0, item }),
+      this.event('response.content_part.added', {
+        item_id: this.messageId(id),
+        output_index: 0,
+        content_index: 0,
+        part: { type: 'output_text', text: '', annotations: [] },
+      }),
+    ];
+  }
+
+  delta(id: string, text: string): unknown {
+    this.text += text;
+    return this.event('response.output_text.delta', {
+      item_id: this.messageId(id),
+      output_index: 0,
+      content_index: 0,
+      delta: text,
+      logprobs: [],
+    });
+  }
+
+  closing(id: string, result: GenerationResult, extra: Record<string, unknown>): unknown[] {
+    const part = { type: 'output_text', text: result.text, annotations: [] };
+    const where = { item_id: this.messageId(id), output_index: 0, content_index: 0 };
+    return [
+      this.event('response.output_text.done', { ...where, text: result.text, logprobs: [] }),
+      this.event('response.content_part.done', { ...where, part }),
+      this.event('response.output_item.done', { output_index: 0, item: this.message(id, 'completed', result.text) }),
+      this.event(statusOf(result) === 'completed' ? 'response.completed' : 'response.incomplete', {
+        response: this.response(id, result, extra),
+      }),
+    ];
+  }
+
+  usage(): unknown {
+    return null;
+  }
+
+  private message(id: string, status: 'in_progress' | 'completed', text: string) {
+    return {
+      id: this.messageId(id),
+      type: 'message',
+      status,
+      role: 'assistant',
+      content: [{ type: 'output_text', text, annotations: [], logprobs: [] }],
+    };
+  }
+
+  private event(type: string, body: Record<string, unknown>) {
+    return { type, sequence_number: this.sequence++, ...body };
+  }
+}
+
+function statusOf(result: GenerationResult): 'completed' | 'incomplete' {
+  return result.finishReason === 'length' ? 'incomplete' : 'completed';
+}

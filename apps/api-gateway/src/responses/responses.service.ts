@@ -1,0 +1,150 @@
+import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import type { FastifyReply } from 'fastify';
+import {
+  ChatMessage,
+  GenerationResult,
+  ItemInput,
+  ItemView,
+  Principal,
+  ResponsesRequest,
+  SamplingParams,
+  StoredResponse,
+  StoredInputItem,
+} from '@llmp/contracts';
+import { ApiError, ApiErrorCode } from '@llmp/platform';
+import { ChatHistoryClient } from '../conversations/chat-history.client';
+import { buildStatefulPrompt } from '../conversations/conversation-prompt';
+import { StatefulChat } from '../conversations/stateful-chat.service';
+import { ModelCatalog } from '../models/model-catalog.service';
+import { CompletionRunner, publicContext } from '../openai/completion-runner.service';
+import { estimateTokens } from '../openai/token-estimate';
+import { ResponsesFormat } from './responses-format';
+
+/** How far back a previous_response_id chain is followed. */
+const MAX_CHAIN = 50;
+
+/**
+ * OpenAI's Responses API: builds the prompt from the input plus either a conversation or a previous response
+ * chain, runs it through the inference queue, stores the response (unless `store: false`) and appends the
+ * exchange to the conversation.
+ */
+@Injectable()
+export class ResponsesService {
+  constructor(
+    private readonly catalog: ModelCatalog,
+    private readonly runner: CompletionRunner,
+    private readonly history: ChatHistoryClient,
+    private readonly stateful: StatefulChat,
+  ) {}
+
+  async create(reply: FastifyReply, p: Principal, request: ResponsesRequest, requestId: string, dryRun: boolean) {
+    const model = this.catalog.require(request.model, p, 'chat');
+    if (request.text?.format && request.text.format.type !== 'text') {
+      throw new ApiError(
+        ApiErrorCode.UnsupportedCapability,
+        `text.format ${request.text.format.type} is not supported by this deployment's inference path yet.`,
+        'text.format',
+      );
+    }
+    const input: ItemInput[] =
+      typeof request.input === 'string' ? [{ type: 'message', role: 'user', content: request.input }] : request.input;
+    const conversationId =
+      typeof request.conversation === 'string' ? request.conversation : (request.conversation?.id ?? null);
+    const previousId = request.previous_response_id ?? null;
+    const messages = conversationId
+      ? await this.stateful.promptFor(p, conversationId, input, request.instructions)
+      : buildStatefulPrompt({
+          systemPrompt: null,
+          instructions: request.instructions,
+          turns: previousId ? await this.chain(p, previousId) : [],
+          input,
+        });
+    const sampling: SamplingParams = {
+      maxTokens: request.max_output_tokens ?? undefined,
+      temperature: request.temperature ?? undefined,
+      topP: request.top_p ?? undefined,
+      stop: [],
+    };
+    const format = new ResponsesFormat({
+      model: model.id,
+      request,
+      conversationId,
+      createdAt: Math.floor(Date.now() / 1000),
+    });
+    const store = request.store ?? true;
+    const stream = (request.stream ?? false) && !dryRun;
+
+    await this.runner.run(reply, {
+      principal: p,
+      endpoint: 'responses',
+      reserveTokens: dryRun ? 0 : estimate(messages) + (sampling.maxTokens ?? model.default_max_tokens),
+      model: model.id,
+      job: 'chat.complete.v1',
+      payload: { requestId, model: model.id, stream, sampling, messages, dryRun },
+      stream,
+      includeUsage: false,
+      idPrefix: 'resp_',
+      format,
+      dryRun,
+      complete: async (result, start) => {
+        const id = `resp_${start.jobId.replace(/-/g, '')}`;
+        const extra = { context: publicContext(start) };
+        if (conversationId) await this.stateful.append(p, conversationId, input, result.text, start.jobId, id);
+        if (store) await this.store(p, id, format, result, extra, input, conversationId, previousId);
+        return extra;
+      },
+    });
+  }
+
+  /** Items of the earlier responses, oldest first: each one's input and output. */
+  private async chain(p: Principal, previousId: string): Promise<(ItemView & { id: string })[]> {
+    const turns: (ItemView & { id: string })[][] = [];
+    let next: string | null = previousId;
+    for (let depth = 0; next && depth < MAX_CHAIN; depth++) {
+      const id: string = next;
+      const stored: StoredResponse = await this.history
+        .call('getResponse', { userId: p.userId, id })
+        .catch((err: unknown) => {
+          if (err instanceof ApiError && err.code === ApiErrorCode.NotFound) {
+            throw new ApiError(ApiErrorCode.NotFound, `Previous response '${id}' not found.`, 'previous_response_id');
+          }
+          throw err;
+        });
+      const output = (stored.response.output as ItemView[] | undefined) ?? [];
+      turns.unshift([...(stored.inputItems as unknown as ItemView[]), ...output]);
+      next = stored.previousResponseId;
+    }
+    return turns.flat();
+  }
+
+  private async store(
+    p: Principal,
+    id: string,
+    format: ResponsesFormat,
+    result: GenerationResult,
+    extra: Record<string, unknown>,
+    input: ItemInput[],
+    conversationId: string | null,
+    previousResponseId: string | null,
+  ): Promise<void> {
+    const inputItems: StoredInputItem[] = input.map((item, i) => ({
+      ...item,
+      ...(item.type === 'message' && typeof item.content === 'string'
+        ? { content: [{ type: item.role === 'assistant' ? 'output_text' : 'input_text', text: item.content }] }
+        : {}),
+      id: `msg_${randomBytes(12).toString('hex')}${i}`,
+    }));
+    await this.history.call('storeResponse', {
+      userId: p.userId,
+      response: format.response(id, result, extra),
+      inputItems,
+      conversationId: conversationId ?? undefined,
+      previousResponseId: previousResponseId ?? undefined,
+    });
+  }
+}
+
+function estimate(messages: ChatMessage[]): number {
+  return estimateTokens(messages.map((m) => m.content).join('\n'));
+}

@@ -1,0 +1,79 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { EntityManager } from 'typeorm';
+import type { ItemInput } from '@llmp/contracts';
+import { newId } from '../common/ids';
+import { chatHistoryConfig } from '../config/chat-history.config';
+import type { ConversationEntity } from '../conversations/conversation.entity';
+import { ConversationsRepository } from '../conversations/conversations.repository';
+import { SummariesRepository } from '../summaries/summaries.repository';
+import { summaryBase, summaryCutoffOffset } from '../summaries/summary-plan';
+import type { ConversationItemEntity } from './conversation-item.entity';
+import { ItemsRepository, NewItem } from './items.repository';
+import { normalizeItem } from './item-normalizer';
+
+export interface AppendOptions {
+  idempotencyKey?: string;
+  responseId?: string;
+}
+
+export interface AppendResult {
+  items: ConversationItemEntity[];
+  /** Set when a summary through this seq should be requested once the transaction has committed. */
+  summarizeThrough: number | null;
+}
+
+/**
+ * Appends items inside the caller's transaction. The caller holds the conversation row (locked, or just
+ * inserted), so seqs are assigned from `last_seq` without races.
+ */
+@Injectable()
+export class ItemsAppender {
+  constructor(
+    private readonly items: ItemsRepository,
+    private readonly conversations: ConversationsRepository,
+    private readonly summaries: SummariesRepository,
+    @Inject(chatHistoryConfig.KEY) private readonly cfg: ConfigType<typeof chatHistoryConfig>,
+  ) {}
+
+  async append(
+    em: EntityManager,
+    conversation: ConversationEntity,
+    inputs: ItemInput[],
+    opts: AppendOptions = {},
+  ): Promise<AppendResult> {
+    if (opts.idempotencyKey !== undefined) {
+      const earlier = await this.items.findByIdempotencyKey(conversation.id, opts.idempotencyKey, em);
+      if (earlier.length) return { items: earlier, summarizeThrough: null };
+    }
+    const rows: NewItem[] = inputs.map((input, position) => {
+      const n = normalizeItem(input);
+      return {
+        id: newId(n.idPrefix),
+        conversationId: conversation.id,
+        seq: conversation.lastSeq + position + 1,
+        type: n.type,
+        role: n.role,
+        body: n.body,
+        responseId: opts.responseId ?? null,
+        idempotencyKey: opts.idempotencyKey ?? null,
+        position,
+      };
+    });
+    const stored = await this.items.insertMany(rows, em);
+    await this.conversations.setLastSeq(conversation.id, conversation.lastSeq + rows.length, em);
+    return { items: stored, summarizeThrough: await this.planSummary(em, conversation) };
+  }
+
+  private async planSummary(em: EntityManager, conversation: ConversationEntity): Promise<number | null> {
+    if (this.cfg.summary.triggerItems <= 0) return null;
+    const latest = await this.summaries.findLatest(conversation.id, em);
+    const base = summaryBase(latest?.throughSeq ?? null, conversation.summaryRequestedThrough);
+    const offset = summaryCutoffOffset(await this.items.countAfter(conversation.id, base, em), this.cfg.summary);
+    if (offset === null) return null;
+    const through = await this.items.seqBeforeNewest(conversation.id, offset, em);
+    if (through === null || through <= base) return null;
+    await this.conversations.setSummaryRequestedThrough(conversation.id, through, em);
+    return through;
+  }
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { StorageModule } from '../database/storage.module';
+import { SummariesModule } from '../summaries/summaries.module';
+import { ItemsAppender } from './items-appender.service';
+import { ItemsController } from './items.controller';
+import { ItemsService } from './items.service';
+
+@Module({
+  imports: [StorageModule, SummariesModule],
+  controllers: [ItemsController],
+  providers: [ItemsAppender, ItemsService],
+  exports: [ItemsAppender],
+})
+export class ItemsModule {}

@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { ConversationsModule } from '../conversations/conversations.module';
+import { SummariesModule } from '../summaries/summaries.module';
+import { ChatHistoryProcessor } from './chat-history.processor';
+
+@Module({
+  imports: [ConversationsModule, SummariesModule],
+  providers: [ChatHistoryProcessor],
+})
+export class JobsModule {}

@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { UserHistoryPurged } from '@llmp/contracts';
+import { ConversationsRepository } from '../conversations/conversations.repository';
+import { ItemsRepository } from '../items/items.repository';
+import { ResponsesRepository } from '../responses/responses.repository';
+import { SummariesRepository } from '../summaries/summaries.repository';
+
+@Injectable()
+export class UserHistoryService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly conversations: ConversationsRepository,
+    private readonly items: ItemsRepository,
+    private readonly summaries: SummariesRepository,
+    private readonly responses: ResponsesRepository,
+  ) {}
+
+  /** Deletes everything the service holds for the user, in one transaction, and says how much it was. */
+  async purge(userId: string): Promise<UserHistoryPurged> {
+    const deleted = await this.dataSource.transaction(async (em) => {
+      const items = await this.items.countOfUser(userId, em);
+      const summaries = await this.summaries.countOfUser(userId, em);
+      const responses = await this.responses.deleteAllOfUser(userId, em);
+      const conversations = await this.conversations.deleteAllOfUser(userId, em);
+      return { conversations, items, summaries, responses };
+    });
+    return { userId, object: 'chat_history.user.purged', deleted };
+  }
+}

@@ -1,0 +1,1102 @@
+// Auth benchmark: what API-key authentication and rate limiting cost on a request that does nothing else.
+//
+//   npm run bench -- auth [--rounds 2] [--duration 10] [--connections 32] [--quick]
+//
+// GET /v1/models (answered from the gateway's model catalog: no inference, no worker) against the built gateway,
+// in two setups of the same build, same route, same request bytes (the Authorization header is sent to both):
+//   baseline: AUTH_REQUIRED=false, no credential checked, no limits;
+//   auth:     as in production, an API key minted through the public API by the admin of a throw-away database;
+//             the key's principal is cached in the gateway, every request hashes the key and takes one unit from
+//             the key's and the user's request buckets (token buckets at cost 0) in one atomic Lua call in Redis.
+// The key and its user get limits high enough never to refuse, so the limiter runs on every request (counted from
+// Redis's command statistics) but never throttles. The auth app, its database and a private redis-server run
+// throughout; the gateway is started fresh for each phase, one gateway at a time, and the two setups alternate
+// (baseline then auth, auth then baseline, ...) because this machine is shared and noisy.
+// Each phase: a warm-up, a closed-loop throughput run (autocannon, keep-alive, pipelining 1), then a run at a fixed
+// moderate rate, where latency is not queueing behind a saturated event loop. CPU of every process from /proc.
+// Writes bench/results/auth.json and .md. Never fails on timing.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+import {
+  REPO_ROOT,
+  cpuDelta,
+  environment,
+  fmt,
+  machineBusyMs,
+  markdownTable,
+  mean,
+  median,
+  parseArgs,
+  percentile,
+  procCpuMs,
+  round,
+  writeResults,
+} from './lib/common.mjs';
+
+const ROUTE = '/v1/models';
+const TARGETS = { reqPerGatewayCore: 3000, addedP99Ms: 2 };
+// Limits that the limiter checks on every request but that a run can never exhaust: buckets hold a minute's
+// allowance and refill continuously; a run sends a few hundred thousand requests at most.
+const KEY_LIMITS = { rpm: 1_000_000, tpm: 1_000_000_000 }; // the API's maxima for a key
+const USER_LIMITS = { rpm_limit: 100_000_000, tpm_limit: 1_000_000_000 };
+
+// ---------------------------------------------------------------------------------------------------------------
+// Processes: a private redis-server, the auth app, the gateway (one at a time). As in bench/inference.mjs.
+
+const children = new Set();
+// Whatever happens, no process of the benchmark outlives it.
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
+function track(child) {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+async function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
+}
+
+/** Where the built apps are: dist/ (from `node infra/scripts/build.mjs`), or another build given with --dist. */
+let distDir = join(REPO_ROOT, 'dist');
+
+function startApp(name, env, nodeArgs = []) {
+  const entry = join(distDir, 'apps', name, 'src', 'main.js');
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run node infra/scripts/build.mjs`);
+  const proc = track(
+    spawn(process.execPath, [...nodeArgs, entry], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
+  let output = '';
+  const keep = (d) => (output = (output + d.toString()).slice(-20000));
+  proc.stdout.on('data', keep);
+  proc.stderr.on('data', keep);
+  const exited = new Promise((res) => proc.once('exit', (code, signal) => res(signal ?? code)));
+  return {
+    name,
+    proc,
+    url: `http://127.0.0.1:${env.PORT}`,
+    output: () => output,
+    alive: () => proc.exitCode === null && proc.signalCode === null,
+    stop: async () => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function waitReady(app, timeoutMs = 90000) {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    if (!app.alive()) throw new Error(`${app.name} exited during start-up:\n${app.output()}`);
+    try {
+      const res = await fetch(`${app.url}/health/ready`);
+      if (res.ok) return;
+      last = `${res.status} ${await res.text()}`;
+    } catch (err) {
+      last = err.message;
+    }
+    await sleep(100);
+  }
+  throw new Error(`${app.name} not ready after ${timeoutMs} ms (${last}):\n${app.output()}`);
+}
+
+/**
+ * A redis-server of the run's own (no persistence): the auth RPC channels are not namespaced by QUEUE_PREFIX, so
+ * on a shared Redis another platform on the machine would answer them; and its command statistics then count
+ * only this run's commands.
+ */
+async function startPrivateRedis(dir) {
+  const port = await freePort();
+  const proc = track(
+    spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    ),
+  );
+  let output = '';
+  proc.stdout.on('data', (d) => (output = (output + d).slice(-4000)));
+  proc.stderr.on('data', (d) => (output = (output + d).slice(-4000)));
+  const failed = new Promise((_, reject) => {
+    proc.once('error', (err) => reject(new Error(`cannot start redis-server (${err.message}); pass --redis-url`)));
+    proc.once('exit', (code) => reject(new Error(`redis-server exited with ${code}:\n${output}`)));
+  });
+  failed.catch(() => undefined);
+  const { Redis } = await import('ioredis');
+  const url = `redis://127.0.0.1:${port}`;
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => undefined);
+    try {
+      await Promise.race([probe.connect(), failed]);
+      const info = await probe.info('server');
+      return { url, proc, version: /redis_version:(\S+)/.exec(info)?.[1] ?? '?' };
+    } catch (err) {
+      if (Date.now() > deadline || proc.exitCode !== null) throw err;
+      await sleep(50);
+    } finally {
+      probe.disconnect();
+    }
+  }
+}
+
+async function deleteKeys(redis, pattern) {
+  let cursor = '0';
+  let deleted = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) deleted += await redis.del(...keys);
+  } while (cursor !== '0');
+  return deleted;
+}
+
+/** A throw-away Postgres database for the auth app; dropped at the end. */
+async function createDatabase(runId, pgAdminUrl) {
+  const { default: pg } = await import('pg');
+  const name = runId.replace(/-/g, '_');
+  const admin = new pg.Client({ connectionString: pgAdminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(pgAdminUrl);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: pgAdminUrl });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/** CPU time (ms) of the Postgres backends serving one database: their process titles name it. */
+function postgresCpuMs(database) {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let title;
+    try {
+      title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (title.startsWith('postgres: ') && title.includes(` ${database} `)) total += procCpuMs(pid) ?? 0;
+  }
+  return total;
+}
+
+async function api(method, url, body, headers = {}) {
+  const res = await fetch(url, {
+    method,
+    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) };
+}
+
+/**
+ * As an operator would: the admin logs in, raises their own limits, and creates an API key with high limits.
+ * Returns the key and the limits the gateway then applies to it.
+ */
+async function mintKey(gatewayUrl, admin) {
+  const login = await api('POST', `${gatewayUrl}/v1/auth/token`, admin);
+  if (login.status !== 200) throw new Error(`admin login answered ${login.status}: ${login.text}`);
+  const bearer = { authorization: `Bearer ${login.json().access_token}` };
+  const me = await api('GET', `${gatewayUrl}/v1/auth/me`, null, bearer);
+  if (me.status !== 200) throw new Error(`GET /v1/auth/me answered ${me.status}: ${me.text}`);
+  const userId = me.json().id;
+  const patched = await api('PATCH', `${gatewayUrl}/v1/admin/users/${userId}`, USER_LIMITS, bearer);
+  if (patched.status !== 200) throw new Error(`raising the admin's limits answered ${patched.status}: ${patched.text}`);
+  const created = await api('POST', `${gatewayUrl}/v1/api-keys`, { name: 'bench-auth', ...KEY_LIMITS }, bearer);
+  if (created.status !== 201) throw new Error(`creating an API key answered ${created.status}: ${created.text}`);
+  const { key, id } = created.json();
+  return { key, keyId: id, userId };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Load: autocannon in this process, keep-alive connections, pipelining 1. Latencies are recorded exactly (floats,
+// ms) from its per-response events; its own histogram keeps whole milliseconds, too coarse for a 2 ms budget.
+
+function load(url, headers, { connections, duration, rate }) {
+  return new Promise((resolvePromise, reject) => {
+    const samples = [];
+    const instance = autocannon(
+      {
+        url,
+        method: 'GET',
+        headers,
+        connections,
+        pipelining: 1,
+        duration,
+        ...(rate ? { overallRate: rate } : {}),
+      },
+      (err, result) => (err ? reject(err) : resolvePromise({ result, samples })),
+    );
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      if (statusCode >= 200 && statusCode < 300) samples.push(responseTime);
+    });
+  });
+}
+
+function stat(values) {
+  return {
+    n: values.length,
+    mean: round(mean(values)),
+    p50: round(percentile(values, 50)),
+    p90: round(percentile(values, 90)),
+    p99: round(percentile(values, 99)),
+    p99_9: round(percentile(values, 99.9)),
+    max: round(values.reduce((a, b) => Math.max(a, b), -Infinity)),
+  };
+}
+
+/** Redis's cumulative command statistics: calls and µs per command (commands run inside Lua scripts included). */
+async function commandStats(redis) {
+  const out = {};
+  for (const line of (await redis.info('commandstats')).split('\n')) {
+    const m = /^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/.exec(line.trim());
+    if (m) out[m[1]] = { calls: Number(m[2]), usec: Number(m[3]) };
+  }
+  return out;
+}
+
+function commandDelta(before, after, requests) {
+  const calls = (s, names) =>
+    Object.entries(s)
+      .filter(([k]) => !names || names.includes(k))
+      .reduce((a, [, v]) => a + v.calls, 0);
+  const usec = (s, names) =>
+    Object.entries(s)
+      .filter(([k]) => names.includes(k))
+      .reduce((a, [, v]) => a + v.usec, 0);
+  const scripts = ['evalsha', 'eval', 'evalsha_ro', 'eval_ro', 'fcall'];
+  // The probes' own INFO calls are left out.
+  const commands = calls(after) - calls(before) - 1;
+  const scriptCalls = calls(after, scripts) - calls(before, scripts);
+  return {
+    commands_per_request: round(commands / requests, 2),
+    rate_limit_script_calls_per_request: round(scriptCalls / requests, 3),
+    rate_limit_script_us_per_call:
+      scriptCalls / requests > 0.5 ? round((usec(after, scripts) - usec(before, scripts)) / scriptCalls, 2) : null,
+  };
+}
+
+/** Adds what the rest of the machine (other work on this shared machine) used: whole machine minus the known. */
+function withOthers(cores) {
+  if (cores.machine == null) return cores;
+  const known = Object.entries(cores)
+    .filter(([k]) => k !== 'machine' && k !== 'gateway main thread')
+    .reduce((a, [, v]) => a + v, 0);
+  return { ...cores, 'other processes': round(cores.machine - known, 2) };
+}
+
+/** One measured run against the gateway: figures, exact latency samples (kept apart, not written out). */
+async function measure(ctx, gateway, spec) {
+  const cmdBefore = await commandStats(ctx.redis);
+  const cpuBefore = ctx.probe(gateway);
+  const t0 = performance.now();
+  const { result, samples } = await load(`${gateway.url}${ROUTE}`, ctx.headers, spec);
+  const wallMs = performance.now() - t0;
+  const cpuAfter = ctx.probe(gateway);
+  const cmdAfter = await commandStats(ctx.redis);
+  const requests = result.requests.total;
+  const cores = withOthers(cpuDelta(cpuBefore, cpuAfter, wallMs));
+  const perRequestUs = (k) =>
+    cpuBefore[k] == null || cpuAfter[k] == null ? null : round(((cpuAfter[k] - cpuBefore[k]) * 1000) / requests, 1);
+  const gatewayCpuS = (cpuAfter.gateway - cpuBefore.gateway) / 1000;
+  const mainCpuS = (cpuAfter['gateway main thread'] - cpuBefore['gateway main thread']) / 1000;
+  return {
+    figures: {
+      connections: spec.connections,
+      duration_s: spec.duration,
+      offered_rate_req_s: spec.rate ?? null,
+      requests,
+      ok_2xx: result['2xx'],
+      non_2xx: result.non2xx,
+      errors: result.errors,
+      timeouts: result.timeouts,
+      wall_ms: round(wallMs, 1),
+      req_s: round(requests / (wallMs / 1000), 1),
+      req_s_per_gateway_core: round(requests / gatewayCpuS, 1),
+      req_s_per_gateway_main_thread_core: round(requests / mainCpuS, 1),
+      latency_ms: stat(samples),
+      autocannon_latency_ms: {
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        mean: result.latency.mean,
+        max: result.latency.max,
+      },
+      response_bytes: round(result.throughput.total / Math.max(1, requests), 1),
+      cpu_cores: cores,
+      cpu_us_per_request: {
+        gateway: perRequestUs('gateway'),
+        'gateway main thread': perRequestUs('gateway main thread'),
+        redis: perRequestUs('redis'),
+        auth: perRequestUs('auth'),
+        'bench client (autocannon)': perRequestUs('bench client (autocannon)'),
+      },
+      redis: commandDelta(cmdBefore, cmdAfter, requests),
+    },
+    samples,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Phases.
+
+async function startGateway(ctx, authRequired, nodeArgs = []) {
+  const t0 = performance.now();
+  const gateway = startApp(
+    'api-gateway',
+    { ...ctx.baseEnv, PORT: String(await freePort()), HOST: '127.0.0.1', AUTH_REQUIRED: String(authRequired) },
+    nodeArgs,
+  );
+  try {
+    await waitReady(gateway);
+  } catch (err) {
+    await gateway.stop();
+    throw err;
+  }
+  return { gateway, startMs: performance.now() - t0 };
+}
+
+/** What each setup must show before it is measured: the baseline serves without a credential, auth does not. */
+async function checkSetup(ctx, gateway, side) {
+  const anonymous = await api('GET', `${gateway.url}${ROUTE}`);
+  const withKey = await api('GET', `${gateway.url}${ROUTE}`, null, ctx.headers);
+  if (withKey.status !== 200) throw new Error(`GET ${ROUTE} with the key answered ${withKey.status}: ${withKey.text}`);
+  if (side === 'baseline') {
+    if (anonymous.status !== 200) {
+      throw new Error(
+        `GET ${ROUTE} without a credential answered ${anonymous.status} with AUTH_REQUIRED=false: this build's ` +
+          'gateway does not support it (rebuild: node infra/scripts/build.mjs)',
+      );
+    }
+    return { anonymous: anonymous.status, with_key: withKey.status, ratelimit_headers: null };
+  }
+  if (anonymous.status !== 401) throw new Error(`GET ${ROUTE} without a credential answered ${anonymous.status}`);
+  const limit = withKey.headers.get('x-ratelimit-limit-requests');
+  if (!limit) throw new Error(`GET ${ROUTE} with the key carried no x-ratelimit-* headers: no limits applied`);
+  return {
+    anonymous: anonymous.status,
+    with_key: withKey.status,
+    ratelimit_headers: {
+      limit_requests: Number(limit),
+      remaining_requests: Number(withKey.headers.get('x-ratelimit-remaining-requests')),
+      limit_tokens: Number(withKey.headers.get('x-ratelimit-limit-tokens')),
+    },
+  };
+}
+
+async function runSide(ctx, side) {
+  const { gateway, startMs } = await startGateway(ctx, side === 'auth');
+  try {
+    const setup = await checkSetup(ctx, gateway, side);
+    const spec = ctx.cfg;
+    // Warm-up: JIT, connections, the principal cache (auth).
+    await load(`${gateway.url}${ROUTE}`, ctx.headers, { connections: spec.connections, duration: spec.warmupS });
+    await sleep(200);
+    const throughput = await measure(ctx, gateway, { connections: spec.connections, duration: spec.durationS });
+    await sleep(200);
+    const fixedRate = await measure(ctx, gateway, {
+      connections: spec.rateConnections,
+      duration: spec.rateDurationS,
+      rate: spec.rate,
+    });
+    if (!gateway.alive()) throw new Error(`the gateway died during the benchmark:\n${gateway.output()}`);
+    if (ctx.auth && !ctx.auth.alive()) throw new Error(`the auth app died during the benchmark:\n${ctx.auth.output()}`);
+    return {
+      result: {
+        gateway_start_ms: round(startMs, 1),
+        setup,
+        throughput: throughput.figures,
+        fixed_rate: fixedRate.figures,
+      },
+      samples: { throughput: throughput.samples, fixed_rate: fixedRate.samples },
+    };
+  } finally {
+    await gateway.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Where the time goes: one more saturated run per setup, after the measured rounds, with the gateway under V8's
+// sampling profiler (--cpu-prof; it slows the process, so these runs are not part of the figures above). Only the
+// samples of the load window count: the profile ends when the process exits, the window is placed back from there.
+
+const PROFILE_INTERVAL_US = 500;
+
+/** Where a function's code comes from: a package, a part of the build, Node itself, or V8. */
+function profileCategory(frame) {
+  const { url, functionName } = frame;
+  if (!url) return functionName.startsWith('(') ? functionName : '(native: V8 builtins, C++ bindings)';
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (pkg) return pkg[1];
+  const built = /\/dist\/((?:apps|libs)\/[^/]+)(?:\/src\/([^/]+))?/.exec(url);
+  if (built) return built[2] && !built[2].endsWith('.js') ? `${built[1]}/${built[2]}` : built[1];
+  if (url.startsWith('node:')) {
+    const mod = /^node:(?:internal\/)?([^/]+)/.exec(url)[1];
+    return `node: ${mod}`;
+  }
+  return url;
+}
+
+function summarizeProfile(file, windowMs, exitLagMs, requests) {
+  const prof = JSON.parse(readFileSync(file, 'utf8'));
+  const nodes = new Map(prof.nodes.map((n) => [n.id, n]));
+  const windowEnd = prof.endTime - exitLagMs * 1000;
+  const windowStart = windowEnd - windowMs * 1000;
+  const selfUs = new Map();
+  let t = prof.startTime;
+  for (let i = 0; i < prof.samples.length; i++) {
+    t += prof.timeDeltas[i];
+    if (t < windowStart || t > windowEnd) continue;
+    // A sample's time is the interval up to the next one.
+    const dt = prof.timeDeltas[i + 1] ?? 0;
+    selfUs.set(prof.samples[i], (selfUs.get(prof.samples[i]) ?? 0) + dt);
+  }
+  const byCategory = {};
+  const byFunction = {};
+  for (const [id, us] of selfUs) {
+    const frame = nodes.get(id).callFrame;
+    const cat = profileCategory(frame);
+    byCategory[cat] = (byCategory[cat] ?? 0) + us;
+    if (cat.startsWith('(') && !cat.startsWith('(native')) continue;
+    const fn = `${frame.functionName || '(anonymous)'} ${cat}${frame.url ? `:${frame.lineNumber + 1}` : ''}`;
+    byFunction[fn] = (byFunction[fn] ?? 0) + us;
+  }
+  const perRequest = (o) =>
+    Object.fromEntries(
+      Object.entries(o)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => [k, round(v / requests, 2)]),
+    );
+  const idle = byCategory['(idle)'] ?? 0;
+  const busy = Object.values(byCategory).reduce((a, b) => a + b, 0) - idle;
+  return {
+    requests,
+    window_ms: round(windowMs, 1),
+    main_thread_busy_share: round(busy / (windowMs * 1000), 3),
+    busy_us_per_request: round(busy / requests, 1),
+    us_per_request_by_category: perRequest(byCategory),
+    us_per_request_by_function: Object.fromEntries(Object.entries(perRequest(byFunction)).slice(0, 40)),
+  };
+}
+
+async function profileSide(ctx, side, dir) {
+  mkdirSync(dir, { recursive: true });
+  const nodeArgs = ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', String(PROFILE_INTERVAL_US)];
+  const { gateway } = await startGateway(ctx, side === 'auth', nodeArgs);
+  let requests;
+  let runStart;
+  let runEnd;
+  try {
+    const spec = { connections: ctx.cfg.connections, duration: ctx.cfg.rateDurationS };
+    await load(`${gateway.url}${ROUTE}`, ctx.headers, { ...spec, duration: ctx.cfg.warmupS });
+    await sleep(200);
+    runStart = performance.now();
+    const { result } = await load(`${gateway.url}${ROUTE}`, ctx.headers, spec);
+    runEnd = performance.now();
+    requests = result.requests.total;
+  } finally {
+    await gateway.stop();
+  }
+  const exitLagMs = performance.now() - runEnd;
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error(`the profiled gateway wrote no profile in ${dir}:\n${gateway.output()}`);
+  return summarizeProfile(join(dir, file), runEnd - runStart, exitLagMs, requests);
+}
+
+function profileComparison(profile) {
+  const b = profile.baseline;
+  const a = profile.auth;
+  const diff = (key, n) =>
+    [...new Set([...Object.keys(b[key]), ...Object.keys(a[key])])]
+      .map((k) => [k, round((a[key][k] ?? 0) - (b[key][k] ?? 0), 2)])
+      .sort((x, y) => Math.abs(y[1]) - Math.abs(x[1]))
+      .slice(0, n);
+  return {
+    added_busy_us_per_request: round(a.busy_us_per_request - b.busy_us_per_request, 1),
+    added_us_per_request_by_category: Object.fromEntries(diff('us_per_request_by_category', 40)),
+    added_us_per_request_by_function: Object.fromEntries(diff('us_per_request_by_function', 15)),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Summary and report.
+
+const PHASES = ['throughput', 'fixed_rate'];
+const SIDES = ['baseline', 'auth'];
+
+function summarize(rounds, samples) {
+  const sides = {};
+  for (const side of SIDES) {
+    const of = (phase) => rounds.map((r) => r[side][phase]);
+    const med = (phase, pick) => round(median(of(phase).map(pick)), 2);
+    const s = {};
+    for (const phase of PHASES) {
+      const runs = of(phase);
+      s[phase] = {
+        req_s: med(phase, (f) => f.req_s),
+        req_s_per_gateway_core: med(phase, (f) => f.req_s_per_gateway_core),
+        req_s_per_gateway_main_thread_core: med(phase, (f) => f.req_s_per_gateway_main_thread_core),
+        // Pooled over rounds.
+        latency_ms: stat(samples[side][phase].flat()),
+        requests: runs.reduce((a, f) => a + f.requests, 0),
+        non_2xx: runs.reduce((a, f) => a + f.non_2xx, 0),
+        errors: runs.reduce((a, f) => a + f.errors, 0),
+        timeouts: runs.reduce((a, f) => a + f.timeouts, 0),
+        response_bytes: med(phase, (f) => f.response_bytes),
+        cpu_cores: Object.fromEntries(
+          Object.keys(runs[0].cpu_cores).map((k) => [k, med(phase, (f) => f.cpu_cores[k])]),
+        ),
+        cpu_us_per_request: Object.fromEntries(
+          Object.keys(runs[0].cpu_us_per_request).map((k) => [k, med(phase, (f) => f.cpu_us_per_request[k])]),
+        ),
+        redis: Object.fromEntries(Object.keys(runs[0].redis).map((k) => [k, med(phase, (f) => f.redis[k])])),
+      };
+    }
+    sides[side] = s;
+  }
+  const b = sides.baseline;
+  const a = sides.auth;
+  const added = (phase, p) => round(a[phase].latency_ms[p] - b[phase].latency_ms[p]);
+  const perRoundAdded = (phase, p) =>
+    rounds.map((r) => round(r.auth[phase].latency_ms[p] - r.baseline[phase].latency_ms[p]));
+  const failures = SIDES.flatMap((s) =>
+    PHASES.map((p) => sides[s][p].non_2xx + sides[s][p].errors + sides[s][p].timeouts),
+  );
+  const comparison = {
+    throughput_ratio: round(a.throughput.req_s / b.throughput.req_s),
+    throughput_ratio_per_round_median: round(
+      median(rounds.map((r) => r.auth.throughput.req_s / r.baseline.throughput.req_s)),
+    ),
+    per_core_ratio: round(a.throughput.req_s_per_gateway_core / b.throughput.req_s_per_gateway_core),
+    added_gateway_cpu_us_per_request: round(
+      a.throughput.cpu_us_per_request.gateway - b.throughput.cpu_us_per_request.gateway,
+      1,
+    ),
+    added_redis_cpu_us_per_request: round(
+      a.throughput.cpu_us_per_request.redis - b.throughput.cpu_us_per_request.redis,
+      1,
+    ),
+    added_latency_ms: {
+      saturated: { p50: added('throughput', 'p50'), p99: added('throughput', 'p99') },
+      fixed_rate: { p50: added('fixed_rate', 'p50'), p99: added('fixed_rate', 'p99') },
+    },
+    added_p99_per_round_ms: {
+      saturated: perRoundAdded('throughput', 'p99'),
+      fixed_rate: perRoundAdded('fixed_rate', 'p99'),
+    },
+  };
+  comparison.targets = {
+    req_s_per_gateway_core: {
+      target: `>= ${TARGETS.reqPerGatewayCore}`,
+      value: a.throughput.req_s_per_gateway_core,
+      met: a.throughput.req_s_per_gateway_core >= TARGETS.reqPerGatewayCore,
+    },
+    added_p99_saturated_ms: {
+      target: `<= ${TARGETS.addedP99Ms}`,
+      value: comparison.added_latency_ms.saturated.p99,
+      met: comparison.added_latency_ms.saturated.p99 <= TARGETS.addedP99Ms,
+    },
+    added_p99_fixed_rate_ms: {
+      target: `<= ${TARGETS.addedP99Ms}`,
+      value: comparison.added_latency_ms.fixed_rate.p99,
+      met: comparison.added_latency_ms.fixed_rate.p99 <= TARGETS.addedP99Ms,
+    },
+    failed_requests: { target: '0', value: failures.reduce((x, y) => x + y, 0), met: failures.every((x) => x === 0) },
+  };
+  return { baseline: b, auth: a, comparison };
+}
+
+const yes = (m) => (m ? 'yes' : '**no**');
+const signed = (x, digits = 2) => `${x >= 0 ? '+' : ''}${fmt(x, digits)}`;
+const pct = (x) => `${fmt(x * 100)}%`;
+
+function mainRows(cfg, s) {
+  const { baseline: b, auth: a, comparison: c } = s;
+  const t = c.targets;
+  const fails = (x) => `${x.non_2xx} / ${x.errors} / ${x.timeouts}`;
+  return [
+    [
+      `throughput, ${cfg.connections} connections (req/s)`,
+      fmt(b.throughput.req_s, 0),
+      fmt(a.throughput.req_s, 0),
+      pct(c.throughput_ratio),
+      '(info)',
+      '-',
+    ],
+    [
+      'req/s per core of gateway CPU (all its threads)',
+      fmt(b.throughput.req_s_per_gateway_core, 0),
+      fmt(a.throughput.req_s_per_gateway_core, 0),
+      pct(c.per_core_ratio),
+      `≥ ${TARGETS.reqPerGatewayCore.toLocaleString('en-US')}`,
+      yes(t.req_s_per_gateway_core.met),
+    ],
+    [
+      'req/s per core of the gateway main thread',
+      fmt(b.throughput.req_s_per_gateway_main_thread_core, 0),
+      fmt(a.throughput.req_s_per_gateway_main_thread_core, 0),
+      pct(a.throughput.req_s_per_gateway_main_thread_core / b.throughput.req_s_per_gateway_main_thread_core),
+      '(info)',
+      '-',
+    ],
+    [
+      'gateway CPU (cores: process / main thread)',
+      `${fmt(b.throughput.cpu_cores.gateway, 2)} / ${fmt(b.throughput.cpu_cores['gateway main thread'], 2)}`,
+      `${fmt(a.throughput.cpu_cores.gateway, 2)} / ${fmt(a.throughput.cpu_cores['gateway main thread'], 2)}`,
+      '',
+      '(info)',
+      '-',
+    ],
+    [
+      'gateway CPU per request (µs)',
+      fmt(b.throughput.cpu_us_per_request.gateway, 1),
+      fmt(a.throughput.cpu_us_per_request.gateway, 1),
+      signed(c.added_gateway_cpu_us_per_request, 1),
+      '(info)',
+      '-',
+    ],
+    [
+      'latency p50, saturated (ms)',
+      fmt(b.throughput.latency_ms.p50, 2),
+      fmt(a.throughput.latency_ms.p50, 2),
+      signed(c.added_latency_ms.saturated.p50),
+      '(info)',
+      '-',
+    ],
+    [
+      'latency p99, saturated (ms)',
+      fmt(b.throughput.latency_ms.p99, 2),
+      fmt(a.throughput.latency_ms.p99, 2),
+      signed(c.added_latency_ms.saturated.p99),
+      `≤ +${TARGETS.addedP99Ms} ms`,
+      yes(t.added_p99_saturated_ms.met),
+    ],
+    [
+      `latency p50, fixed ${cfg.rate} req/s (ms)`,
+      fmt(b.fixed_rate.latency_ms.p50, 2),
+      fmt(a.fixed_rate.latency_ms.p50, 2),
+      signed(c.added_latency_ms.fixed_rate.p50),
+      '(info)',
+      '-',
+    ],
+    [
+      `latency p99, fixed ${cfg.rate} req/s (ms)`,
+      fmt(b.fixed_rate.latency_ms.p99, 2),
+      fmt(a.fixed_rate.latency_ms.p99, 2),
+      signed(c.added_latency_ms.fixed_rate.p99),
+      `≤ +${TARGETS.addedP99Ms} ms`,
+      yes(t.added_p99_fixed_rate_ms.met),
+    ],
+    [
+      'non-2xx / errors / timeouts (all phases)',
+      `${fails(b.throughput)}; ${fails(b.fixed_rate)}`,
+      `${fails(a.throughput)}; ${fails(a.fixed_rate)}`,
+      '',
+      '0',
+      yes(t.failed_requests.met),
+    ],
+    [
+      'rate-limit Lua calls in Redis per request',
+      fmt(b.throughput.redis.rate_limit_script_calls_per_request, 3),
+      fmt(a.throughput.redis.rate_limit_script_calls_per_request, 3),
+      '',
+      '1 with auth',
+      yes(Math.abs(a.throughput.redis.rate_limit_script_calls_per_request - 1) < 0.01),
+    ],
+    [
+      'auth app CPU during the phase (cores)',
+      fmt(b.throughput.cpu_cores.auth, 2),
+      fmt(a.throughput.cpu_cores.auth, 2),
+      '',
+      '~0 (keys cached)',
+      yes(a.throughput.cpu_cores.auth < 0.02),
+    ],
+  ];
+}
+
+function markdown(cfg, env, s, rounds, profile) {
+  const { baseline: b, auth: a, comparison: c } = s;
+  const cpuKeys = Object.keys(a.throughput.cpu_us_per_request);
+  const coreKeys = Object.keys(a.throughput.cpu_cores);
+  const roundRows = rounds.map((r) => [
+    String(r.round),
+    r.order,
+    fmt(r.baseline.throughput.req_s, 0),
+    fmt(r.auth.throughput.req_s, 0),
+    fmt(r.baseline.throughput.req_s_per_gateway_core, 0),
+    fmt(r.auth.throughput.req_s_per_gateway_core, 0),
+    `${fmt(r.baseline.throughput.latency_ms.p50, 2)} / ${fmt(r.baseline.throughput.latency_ms.p99, 2)}`,
+    `${fmt(r.auth.throughput.latency_ms.p50, 2)} / ${fmt(r.auth.throughput.latency_ms.p99, 2)}`,
+    `${fmt(r.baseline.fixed_rate.latency_ms.p50, 2)} / ${fmt(r.baseline.fixed_rate.latency_ms.p99, 2)}`,
+    `${fmt(r.auth.fixed_rate.latency_ms.p50, 2)} / ${fmt(r.auth.fixed_rate.latency_ms.p99, 2)}`,
+    fmt(r.baseline.throughput.cpu_cores['other processes'], 2),
+    fmt(r.auth.throughput.cpu_cores['other processes'], 2),
+  ]);
+  return [
+    '# Auth benchmark: authenticated, rate-limited no-op request against the same route unauthenticated',
+    '',
+    `\`GET ${ROUTE}\` (the model catalog, no inference) on the built gateway, ${cfg.rounds} round(s), the two setups ` +
+      'alternating (one gateway process at a time, started fresh for each phase). **Baseline**: `AUTH_REQUIRED=false` ' +
+      '(no credential checked, no limits). **With auth**: an API key minted by the admin through the public API; ' +
+      'every request hashes the key, finds its principal in the gateway cache and takes from the key and user buckets ' +
+      `in one Lua call in Redis (key ${KEY_LIMITS.rpm.toLocaleString('en-US')} rpm, user ` +
+      `${USER_LIMITS.rpm_limit.toLocaleString('en-US')} rpm: checked on every request, never refused). Both send the ` +
+      `same request, \`Authorization: Bearer sk-…\` included. Load: autocannon in the benchmark process, keep-alive, ` +
+      `pipelining 1; per phase ${cfg.warmupS} s warm-up, then **saturated**: ${cfg.connections} connections for ` +
+      `${cfg.durationS} s (closed loop: latency there is mostly queueing, connections / throughput), then ` +
+      `**fixed rate**: ${cfg.rate} req/s over ${cfg.rateConnections} connections for ${cfg.rateDurationS} s. ` +
+      'Throughput and CPU: median of rounds; latency percentiles: every response of all rounds pooled, measured ' +
+      'exactly (autocannon histograms keep whole milliseconds). Req/s per core = requests / gateway CPU seconds ' +
+      '(from /proc; the gateway is one Node process, its JavaScript single-threaded). ' +
+      `Private ${cfg.redis}; auth app on a throw-away Postgres database.`,
+    '',
+    `${env.date}, commit ${env.git_commit?.slice(0, 12) ?? 'unknown'}${env.git_dirty ? ' (dirty tree)' : ''}, ` +
+      `${env.cpu_model} x ${env.cpu_count}, Node ${env.node}, fastify ${env.packages.fastify}, ioredis ` +
+      `${env.packages.ioredis}, autocannon ${cfg.autocannon}, load average at start ` +
+      `${env.load_average_at_start.join(' / ')}, at end ${env.load_average_at_end.join(' / ')}.`,
+    '',
+    markdownTable(['metric', 'baseline', 'with auth', 'added / ratio', 'target', 'met?'], mainRows(cfg, s)),
+    '',
+    '## Where the time goes (saturated phase, CPU µs per request, median of rounds)',
+    '',
+    markdownTable(
+      ['process', 'baseline', 'with auth', 'added'],
+      cpuKeys.map((k) => [
+        k,
+        fmt(b.throughput.cpu_us_per_request[k], 1),
+        fmt(a.throughput.cpu_us_per_request[k], 1),
+        signed(a.throughput.cpu_us_per_request[k] - b.throughput.cpu_us_per_request[k], 1),
+      ]),
+    ),
+    '',
+    `Redis per request: ${fmt(b.throughput.redis.commands_per_request, 2)} commands (baseline) against ` +
+      `${fmt(a.throughput.redis.commands_per_request, 2)} with auth (the Lua call and the commands it runs), ` +
+      `${fmt(a.throughput.redis.rate_limit_script_us_per_call, 1)} µs inside Redis per rate-limit call. ` +
+      `Response: ${fmt(b.throughput.response_bytes, 0)} bytes (baseline) / ${fmt(a.throughput.response_bytes, 0)} ` +
+      'bytes with auth (the x-ratelimit-* headers).',
+    '',
+    '## CPU: cores used per process (saturated phase, median of rounds; 2 cores = the whole machine)',
+    '',
+    markdownTable(
+      ['setup', ...coreKeys],
+      SIDES.map((side) => [side, ...coreKeys.map((k) => fmt(s[side].throughput.cpu_cores[k], 2))]),
+    ),
+    '',
+    '## Rounds',
+    '',
+    markdownTable(
+      [
+        'round',
+        'order',
+        'req/s baseline',
+        'req/s auth',
+        'req/s/core baseline',
+        'req/s/core auth',
+        'saturated p50/p99 baseline',
+        'saturated p50/p99 auth',
+        'fixed-rate p50/p99 baseline',
+        'fixed-rate p50/p99 auth',
+        'other processes (cores) baseline',
+        'other processes (cores) auth',
+      ],
+      roundRows,
+    ),
+    '',
+    `Added p99 per round (ms): saturated ${c.added_p99_per_round_ms.saturated.map((x) => signed(x)).join(', ')}; ` +
+      `fixed rate ${c.added_p99_per_round_ms.fixed_rate.map((x) => signed(x)).join(', ')}.`,
+    '',
+    ...(profile ? profileMarkdown(cfg, profile) : []),
+  ].join('\n');
+}
+
+function profileMarkdown(cfg, profile) {
+  const { baseline: b, auth: a, comparison: c } = profile;
+  const cat = (p, k) => p.us_per_request_by_category[k] ?? 0;
+  const fn = (p, k) => p.us_per_request_by_function[k];
+  return [
+    '## Where the time goes in the gateway: CPU profile of its main thread',
+    '',
+    `One more saturated run per setup after the rounds (${cfg.connections} connections, ${cfg.rateDurationS} s after ` +
+      `a ${cfg.warmupS} s warm-up), the gateway under V8's sampling profiler (\`--cpu-prof\`, every ` +
+      `${cfg.profileIntervalUs} µs; it slows the process, so these runs are not in the figures above). Self time ` +
+      'in µs per request over the load window, by where the code comes from, largest differences first; ' +
+      `main thread busy ${fmt(b.busy_us_per_request, 1)} µs per request (baseline, ${pct(b.main_thread_busy_share)} ` +
+      `of the window) against ${fmt(a.busy_us_per_request, 1)} µs with auth (${pct(a.main_thread_busy_share)}): ` +
+      `${signed(c.added_busy_us_per_request, 1)} µs.`,
+    '',
+    markdownTable(
+      ['code', 'baseline', 'with auth', 'added'],
+      Object.entries(c.added_us_per_request_by_category)
+        .filter(([k, v]) => k !== '(idle)' && (Math.abs(v) >= 0.5 || cat(b, k) >= 2))
+        .map(([k, v]) => [k, fmt(cat(b, k), 1), fmt(cat(a, k), 1), signed(v, 1)]),
+    ),
+    '',
+    'Functions whose self time changed most (µs per request):',
+    '',
+    markdownTable(
+      ['function', 'baseline', 'with auth', 'added'],
+      Object.entries(c.added_us_per_request_by_function)
+        .slice(0, 12)
+        .map(([k, v]) => [`\`${k.replace(/\|/g, '\\|')}\``, fmt(fn(b, k), 1), fmt(fn(a, k), 1), signed(v, 1)]),
+    ),
+    '',
+  ];
+}
+
+function printSummary(cfg, s, profile) {
+  console.log('');
+  const rows = mainRows(cfg, s);
+  console.table(
+    Object.fromEntries(
+      rows.map(([metric, base, auth, added, target, met]) => [
+        metric,
+        { baseline: base, 'with auth': auth, 'added/ratio': added, target, 'met?': met.replace(/\*/g, '') },
+      ]),
+    ),
+  );
+  const { baseline: b, auth: a } = s;
+  console.log('CPU µs per request, saturated (baseline -> with auth):');
+  for (const k of Object.keys(a.throughput.cpu_us_per_request)) {
+    console.log(
+      `  ${k.padEnd(28)} ${fmt(b.throughput.cpu_us_per_request[k], 1).padStart(7)} -> ${fmt(a.throughput.cpu_us_per_request[k], 1)}`,
+    );
+  }
+  if (!profile) return;
+  console.log(
+    `Gateway main thread, profiled: ${fmt(profile.baseline.busy_us_per_request, 1)} -> ` +
+      `${fmt(profile.auth.busy_us_per_request, 1)} µs busy per request; largest differences (µs per request):`,
+  );
+  for (const [k, v] of Object.entries(profile.comparison.added_us_per_request_by_category).slice(0, 10)) {
+    if (k !== '(idle)') console.log(`  ${signed(v, 1).padStart(7)}  ${k}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2), {
+    rounds: 2,
+    duration: 10,
+    warmup: 2,
+    connections: 32,
+    rate: 1000,
+    rateConnections: 8,
+    rateDuration: 5,
+    // One more saturated run per setup under the V8 profiler, to say where the added time goes (--profile=false: skip).
+    profile: true,
+    quick: false,
+    // Empty: a private redis-server for the run; else the Redis at this URL.
+    redisUrl: '',
+    pgAdminUrl: process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    modelsConfig: 'infra/config/models.yaml',
+    dist: 'dist',
+    help: false,
+  });
+  if (opts.help) {
+    console.log(
+      'Usage: npm run bench -- auth [--rounds N] [--duration S] [--warmup S] [--connections N] [--rate REQ_S] ' +
+        '[--rate-connections N] [--rate-duration S] [--profile=false] [--quick] [--redis-url URL] [--pg-admin-url URL] ' +
+        '[--models-config FILE] [--dist DIR]',
+    );
+    return;
+  }
+  distDir = resolve(REPO_ROOT, opts.dist);
+  const cfg = {
+    route: ROUTE,
+    rounds: opts.quick ? 1 : Math.max(1, Math.floor(opts.rounds)),
+    durationS: opts.quick ? 3 : opts.duration,
+    warmupS: opts.quick ? 1 : opts.warmup,
+    connections: opts.connections,
+    rate: opts.rate,
+    rateConnections: opts.rateConnections,
+    rateDurationS: opts.quick ? 2 : opts.rateDuration,
+    pipelining: 1,
+    profile: opts.profile,
+    profileIntervalUs: PROFILE_INTERVAL_US,
+    keyLimits: KEY_LIMITS,
+    userLimits: USER_LIMITS,
+    modelsConfig: opts.modelsConfig,
+    dist: distDir.startsWith(`${REPO_ROOT}/`) ? distDir.slice(REPO_ROOT.length + 1) : distDir,
+    autocannon: JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', 'autocannon', 'package.json'), 'utf8')).version,
+    redisUrl: opts.redisUrl,
+  };
+  for (const app of ['api-gateway', 'auth']) {
+    const entry = join(distDir, 'apps', app, 'src', 'main.js');
+    if (!existsSync(entry)) throw new Error(`${entry} is missing: run node infra/scripts/build.mjs`);
+  }
+  const env = environment();
+
+  const runId = `bench-${Date.now()}`;
+  const scratch = join(tmpdir(), `${runId}-auth`);
+  mkdirSync(scratch, { recursive: true });
+
+  let ownRedis = null;
+  if (!cfg.redisUrl) {
+    ownRedis = await startPrivateRedis(scratch);
+    cfg.redisUrl = ownRedis.url;
+    cfg.redis = `redis-server ${ownRedis.version}, no persistence`;
+  } else {
+    cfg.redis = `Redis at ${cfg.redisUrl}`;
+  }
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(cfg.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined);
+  await redis.connect();
+  const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]) || null;
+
+  let database = null;
+  const cleanup = async () => {
+    const kill = (procs) =>
+      Promise.all(procs.map((c) => new Promise((r) => (c.kill('SIGKILL') ? c.once('exit', r) : r()))));
+    // The apps first, the private Redis last: the keys are deleted while it still answers.
+    await kill([...children].filter((c) => c !== ownRedis?.proc));
+    await database?.drop().catch((err) => console.error(`dropping database ${database.name} failed: ${err.message}`));
+    const deleted = await deleteKeys(redis, `${runId}*`).catch(() => 0);
+    redis.disconnect();
+    await kill([...children]);
+    rmSync(scratch, { recursive: true, force: true });
+    return deleted;
+  };
+  const onSignal = (sig) => {
+    console.error(`\n${sig}: stopping benchmark processes`);
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  console.log(
+    `auth benchmark: GET ${ROUTE}, ${cfg.rounds} round(s); per setup and round: ${cfg.warmupS} s warm-up, ` +
+      `${cfg.durationS} s at ${cfg.connections} connections, ${cfg.rateDurationS} s at ${cfg.rate} req/s`,
+  );
+  const rounds = [];
+  let profile = null;
+  const samples = Object.fromEntries(SIDES.map((s) => [s, { throughput: [], fixed_rate: [] }]));
+  try {
+    database = await createDatabase(runId, opts.pgAdminUrl);
+    const admin = { username: 'admin', password: `Bench-${randomBytes(9).toString('base64url')}-9a!` };
+    const baseEnv = {
+      ...process.env,
+      NODE_ENV: 'development', // AUTH_REQUIRED=false is refused in production
+      LOG_LEVEL: 'warn',
+      REDIS_URL: cfg.redisUrl,
+      QUEUE_PREFIX: runId,
+      MODELS_CONFIG: resolve(REPO_ROOT, cfg.modelsConfig),
+      DATABASE_URL: database.url,
+      AUTH_ADMIN_USERNAME: admin.username,
+      AUTH_ADMIN_PASSWORD: admin.password,
+    };
+    const auth = startApp('auth', { ...baseEnv, PORT: String(await freePort()) });
+    await waitReady(auth);
+
+    // The key, minted through a gateway of its own (stopped before anything is measured).
+    const setup = await startGateway({ baseEnv }, true);
+    let minted;
+    try {
+      minted = await mintKey(setup.gateway.url, admin);
+    } finally {
+      await setup.gateway.stop();
+    }
+    const ctx = {
+      cfg,
+      baseEnv,
+      redis,
+      auth,
+      headers: { authorization: `Bearer ${minted.key}` },
+      probe: (gateway) => {
+        const client = process.cpuUsage();
+        return {
+          gateway: procCpuMs(gateway.proc.pid),
+          'gateway main thread': procCpuMs(gateway.proc.pid, gateway.proc.pid),
+          redis: redisPid && ownRedis ? procCpuMs(redisPid) : null,
+          auth: procCpuMs(auth.proc.pid),
+          'postgres (auth database)': postgresCpuMs(database.name),
+          'bench client (autocannon)': (client.user + client.system) / 1000,
+          machine: machineBusyMs(),
+        };
+      },
+    };
+
+    for (let i = 1; i <= cfg.rounds; i++) {
+      const order = i % 2 === 1 ? ['baseline', 'auth'] : ['auth', 'baseline'];
+      const r = { round: i, order: order.join(' -> ') };
+      for (const side of order) {
+        const t0 = performance.now();
+        const out = await runSide(ctx, side);
+        r[side] = out.result;
+        for (const p of PHASES) samples[side][p].push(out.samples[p]);
+        const t = out.result.throughput;
+        const f = out.result.fixed_rate;
+        console.log(
+          `  round ${i} ${side.padEnd(8)}: ${fmt(t.req_s, 0)} req/s (${fmt(t.req_s_per_gateway_core, 0)} per gateway core, ` +
+            `gateway ${fmt(t.cpu_cores.gateway, 2)} cores), p50/p99 ${fmt(t.latency_ms.p50, 2)}/${fmt(t.latency_ms.p99, 2)} ms; ` +
+            `at ${cfg.rate} req/s p50/p99 ${fmt(f.latency_ms.p50, 2)}/${fmt(f.latency_ms.p99, 2)} ms; ` +
+            `non-2xx ${t.non_2xx + f.non_2xx} (${fmt((performance.now() - t0) / 1000)} s, load ${loadavg()[0].toFixed(2)})`,
+        );
+      }
+      rounds.push(r);
+    }
+    if (cfg.profile) {
+      profile = {};
+      for (const side of SIDES) {
+        profile[side] = await profileSide(ctx, side, join(scratch, `profile-${side}`));
+        console.log(
+          `  profile ${side.padEnd(8)}: gateway main thread ${fmt(profile[side].busy_us_per_request, 1)} µs busy per request ` +
+            `(${pct(profile[side].main_thread_busy_share)} busy)`,
+        );
+      }
+      profile.comparison = profileComparison(profile);
+    }
+  } finally {
+    const deleted = await cleanup();
+    console.log(`cleaned up: processes stopped, database dropped, ${deleted} Redis keys of ${runId}* deleted`);
+  }
+  env.load_average_at_end = loadavg().map((x) => round(x, 2));
+
+  const summary = summarize(rounds, samples);
+  printSummary(cfg, summary, profile);
+  const config = { ...cfg };
+  delete config.redisUrl;
+  const json = { benchmark: 'auth', config, environment: env, targets: TARGETS, summary, rounds, profile };
+  const files = await writeResults('auth', json, markdown(cfg, env, summary, rounds, profile));
+  console.log(`\nwrote ${files.join(', ')}`);
+}
+
+await main().catch((err) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,42 @@
+import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
+import { firstValueFrom, timeout } from 'rxjs';
+import { ApiError, ApiErrorCode } from '../errors/api-error';
+import { redisTransportOptions } from '../redis/redis-transport';
+
+/**
+ * Request/response over @nestjs/microservices (Redis transport) to one service, with a timeout (a call no
+ * replica answers would wait forever) and the service's error payloads mapped to API errors.
+ */
+export class RpcClient {
+  private readonly proxy: ClientProxy;
+
+  constructor(
+    redisUrl: string,
+    private readonly service: string,
+    private readonly timeoutMs: number,
+    private readonly mapError: (payload: unknown) => ApiError | null,
+  ) {
+    this.proxy = ClientProxyFactory.create(redisTransportOptions(redisUrl));
+  }
+
+  async send<T>(pattern: string, data: unknown): Promise<T> {
+    try {
+      return await firstValueFrom(this.proxy.send<T>(pattern, data).pipe(timeout(this.timeoutMs)));
+    } catch (err) {
+      if ((err as Error)?.name === 'TimeoutError') {
+        throw new ApiError(
+          ApiErrorCode.ServiceUnavailable,
+          `The ${this.service} service did not answer in time; try again.`,
+        );
+      }
+      throw (
+        this.mapError(err) ??
+        new ApiError(ApiErrorCode.ServiceUnavailable, `The ${this.service} service failed to answer; try again.`)
+      );
+    }
+  }
+
+  close(): Promise<void> {
+    return this.proxy.close();
+  }
+}
