@@ -312,11 +312,24 @@ function commandDelta(before, after, requests) {
   };
 }
 
+/** Kernel (system) share of a thread's CPU time (ms): its syscalls, socket I/O included; null where unknown. */
+function procKernelMs(pid, tid) {
+  try {
+    const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    const user = Number(fields[11]);
+    const sys = Number(fields[12]);
+    return user + sys > 0 ? (procCpuMs(pid, tid) * sys) / (user + sys) : 0;
+  } catch {
+    return null;
+  }
+}
+
 /** Adds what the rest of the machine (other work on this shared machine) used: whole machine minus the known. */
 function withOthers(cores) {
   if (cores.machine == null) return cores;
   const known = Object.entries(cores)
-    .filter(([k]) => k !== 'machine' && k !== 'gateway main thread')
+    .filter(([k]) => k !== 'machine' && !k.startsWith('gateway main thread'))
     .reduce((a, [, v]) => a + v, 0);
   return { ...cores, 'other processes': round(cores.machine - known, 2) };
 }
@@ -362,6 +375,7 @@ async function measure(ctx, gateway, spec) {
       cpu_us_per_request: {
         gateway: perRequestUs('gateway'),
         'gateway main thread': perRequestUs('gateway main thread'),
+        'gateway main thread, in the kernel': perRequestUs('gateway main thread, in the kernel'),
         redis: perRequestUs('redis'),
         auth: perRequestUs('auth'),
         'bench client (autocannon)': perRequestUs('bench client (autocannon)'),
@@ -472,7 +486,12 @@ function profileCategory(frame) {
   return url;
 }
 
-function summarizeProfile(file, windowMs, exitLagMs, requests) {
+/**
+ * Self time per function over the load window. Each sample counts one interval: V8 samples on a wall-clock timer
+ * but a thread that is not running takes no sample, so counts follow the thread's CPU time (checked against
+ * /proc) where the gaps between samples would also count the time it waited for a core.
+ */
+function summarizeProfile(file, windowMs, exitLagMs, requests, procMainUsPerRequest) {
   const prof = JSON.parse(readFileSync(file, 'utf8'));
   const nodes = new Map(prof.nodes.map((n) => [n.id, n]));
   const windowEnd = prof.endTime - exitLagMs * 1000;
@@ -482,9 +501,7 @@ function summarizeProfile(file, windowMs, exitLagMs, requests) {
   for (let i = 0; i < prof.samples.length; i++) {
     t += prof.timeDeltas[i];
     if (t < windowStart || t > windowEnd) continue;
-    // A sample's time is the interval up to the next one.
-    const dt = prof.timeDeltas[i + 1] ?? 0;
-    selfUs.set(prof.samples[i], (selfUs.get(prof.samples[i]) ?? 0) + dt);
+    selfUs.set(prof.samples[i], (selfUs.get(prof.samples[i]) ?? 0) + PROFILE_INTERVAL_US);
   }
   const byCategory = {};
   const byFunction = {};
@@ -509,8 +526,10 @@ function summarizeProfile(file, windowMs, exitLagMs, requests) {
     window_ms: round(windowMs, 1),
     main_thread_busy_share: round(busy / (windowMs * 1000), 3),
     busy_us_per_request: round(busy / requests, 1),
+    main_thread_cpu_us_per_request_from_proc: round(procMainUsPerRequest, 1),
     us_per_request_by_category: perRequest(byCategory),
-    us_per_request_by_function: Object.fromEntries(Object.entries(perRequest(byFunction)).slice(0, 40)),
+    // Functions under 0.05 µs per request are left out.
+    us_per_request_by_function: Object.fromEntries(Object.entries(perRequest(byFunction)).filter(([, v]) => v >= 0.05)),
   };
 }
 
@@ -519,23 +538,27 @@ async function profileSide(ctx, side, dir) {
   const nodeArgs = ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', String(PROFILE_INTERVAL_US)];
   const { gateway } = await startGateway(ctx, side === 'auth', nodeArgs);
   let requests;
+  let procMainUs;
   let runStart;
   let runEnd;
   try {
     const spec = { connections: ctx.cfg.connections, duration: ctx.cfg.rateDurationS };
     await load(`${gateway.url}${ROUTE}`, ctx.headers, { ...spec, duration: ctx.cfg.warmupS });
     await sleep(200);
+    const pid = gateway.proc.pid;
+    const cpuBefore = procCpuMs(pid, pid);
     runStart = performance.now();
     const { result } = await load(`${gateway.url}${ROUTE}`, ctx.headers, spec);
     runEnd = performance.now();
     requests = result.requests.total;
+    procMainUs = ((procCpuMs(pid, pid) - cpuBefore) * 1000) / requests;
   } finally {
     await gateway.stop();
   }
   const exitLagMs = performance.now() - runEnd;
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error(`the profiled gateway wrote no profile in ${dir}:\n${gateway.output()}`);
-  return summarizeProfile(join(dir, file), runEnd - runStart, exitLagMs, requests);
+  return summarizeProfile(join(dir, file), runEnd - runStart, exitLagMs, requests, procMainUs);
 }
 
 function profileComparison(profile) {
@@ -847,17 +870,19 @@ function markdown(cfg, env, s, rounds, profile) {
 function profileMarkdown(cfg, profile) {
   const { baseline: b, auth: a, comparison: c } = profile;
   const cat = (p, k) => p.us_per_request_by_category[k] ?? 0;
-  const fn = (p, k) => p.us_per_request_by_function[k];
+  const fn = (p, k) => p.us_per_request_by_function[k] ?? 0;
   return [
     '## Where the time goes in the gateway: CPU profile of its main thread',
     '',
     `One more saturated run per setup after the rounds (${cfg.connections} connections, ${cfg.rateDurationS} s after ` +
       `a ${cfg.warmupS} s warm-up), the gateway under V8's sampling profiler (\`--cpu-prof\`, every ` +
       `${cfg.profileIntervalUs} µs; it slows the process, so these runs are not in the figures above). Self time ` +
-      'in µs per request over the load window, by where the code comes from, largest differences first; ' +
-      `main thread busy ${fmt(b.busy_us_per_request, 1)} µs per request (baseline, ${pct(b.main_thread_busy_share)} ` +
-      `of the window) against ${fmt(a.busy_us_per_request, 1)} µs with auth (${pct(a.main_thread_busy_share)}): ` +
-      `${signed(c.added_busy_us_per_request, 1)} µs.`,
+      'in µs per request over the load window (samples x interval), by where the code comes from, largest ' +
+      `differences first. Main thread busy ${fmt(b.busy_us_per_request, 1)} µs per request in the baseline ` +
+      `(${pct(b.main_thread_busy_share)} of the window; /proc: ${fmt(b.main_thread_cpu_us_per_request_from_proc, 1)} ` +
+      `µs of CPU) against ${fmt(a.busy_us_per_request, 1)} µs with auth (${pct(a.main_thread_busy_share)}; /proc: ` +
+      `${fmt(a.main_thread_cpu_us_per_request_from_proc, 1)} µs): ${signed(c.added_busy_us_per_request, 1)} µs. ` +
+      'Native frames include the system calls they make (a socket write runs the loopback TCP stack in the kernel).',
     '',
     markdownTable(
       ['code', 'baseline', 'with auth', 'added'],
@@ -893,7 +918,7 @@ function printSummary(cfg, s, profile) {
   console.log('CPU µs per request, saturated (baseline -> with auth):');
   for (const k of Object.keys(a.throughput.cpu_us_per_request)) {
     console.log(
-      `  ${k.padEnd(28)} ${fmt(b.throughput.cpu_us_per_request[k], 1).padStart(7)} -> ${fmt(a.throughput.cpu_us_per_request[k], 1)}`,
+      `  ${k.padEnd(36)} ${fmt(b.throughput.cpu_us_per_request[k], 1).padStart(7)} -> ${fmt(a.throughput.cpu_us_per_request[k], 1)}`,
     );
   }
   if (!profile) return;
@@ -1042,6 +1067,7 @@ async function main() {
         return {
           gateway: procCpuMs(gateway.proc.pid),
           'gateway main thread': procCpuMs(gateway.proc.pid, gateway.proc.pid),
+          'gateway main thread, in the kernel': procKernelMs(gateway.proc.pid, gateway.proc.pid),
           redis: redisPid && ownRedis ? procCpuMs(redisPid) : null,
           auth: procCpuMs(auth.proc.pid),
           'postgres (auth database)': postgresCpuMs(database.name),

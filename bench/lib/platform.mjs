@@ -39,11 +39,13 @@ export async function freePort() {
   });
 }
 
-/** Starts a built app (`<distDir>/apps/<name>/src/main.js`) with `env` (PORT included). */
-export function startApp(distDir, name, env) {
+/** Starts a built app (`<distDir>/apps/<name>/src/main.js`) with `env` (PORT included) and extra Node flags. */
+export function startApp(distDir, name, env, nodeArgs = []) {
   const entry = join(distDir, 'apps', name, 'src', 'main.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run node infra/scripts/build.mjs`);
-  const proc = track(spawn(process.execPath, [entry], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const proc = track(
+    spawn(process.execPath, [...nodeArgs, entry], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
   let output = '';
   const keep = (d) => (output = (output + d.toString()).slice(-20000));
   proc.stdout.on('data', keep);

@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
 import { ChildProcess, spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { firstValueFrom, timeout } from 'rxjs';
@@ -19,7 +18,7 @@ import {
   UserView,
   authEventsChannel,
 } from '@llmp/contracts';
-import { redisTransportOptions } from '@llmp/platform';
+import { createRpcClient } from '@llmp/platform';
 import { RunningApp, TEST_REDIS_URL, createQueuePrefix, createTestDatabase, freePort, startApp } from '@llmp/testing';
 
 export const ADMIN_PASSWORD = 'Admin-test-pass-42';
@@ -126,7 +125,7 @@ export async function startAuth(env: Record<string, string> = {}): Promise<AuthH
     };
     const app = await startApp('auth', appEnv);
     cleanup.unshift(() => app.stop());
-    const client: ClientProxy = ClientProxyFactory.create(redisTransportOptions(redis.url));
+    const client = createRpcClient(redis.url, queue.prefix);
     await client.connect();
     cleanup.unshift(() => client.close());
 

@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { firstValueFrom, timeout } from 'rxjs';
@@ -12,7 +11,7 @@ import {
   ConversationView,
   ItemInput,
 } from '@llmp/contracts';
-import { redisTransportOptions } from '@llmp/platform';
+import { createRpcClient } from '@llmp/platform';
 import { RunningApp, createQueuePrefix, createTestDatabase, startApp, startPrivateRedis } from '@llmp/testing';
 
 export interface ChatHistoryHarness {
@@ -46,7 +45,7 @@ export async function startChatHistory(env: Record<string, string> = {}): Promis
     const appEnv = { DATABASE_URL: db.url, REDIS_URL: redis.url, QUEUE_PREFIX: queue.prefix, ...env };
     const app = await startApp('chat-history', appEnv, { readyPath: '/health/ready' });
     cleanup.unshift(() => app.stop());
-    const client: ClientProxy = ClientProxyFactory.create(redisTransportOptions(redis.url));
+    const client = createRpcClient(redis.url, queue.prefix);
     await client.connect();
     cleanup.unshift(() => client.close());
     const pg = new Client({ connectionString: db.url });

@@ -22,3 +22,4 @@ export * from './redis/redis-transport';
 export * from './rpc/single-delivery-server-redis';
 export * from './rpc/rpc-server';
 export * from './rpc/rpc-client';
+export * from './rpc/rpc-channels';

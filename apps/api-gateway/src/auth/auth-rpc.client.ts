@@ -24,7 +24,7 @@ export class AuthRpcClient implements OnApplicationShutdown {
     @Inject(platformConfig.KEY) platform: ConfigType<typeof platformConfig>,
     @Inject(gatewayConfig.KEY) cfg: ConfigType<typeof gatewayConfig>,
   ) {
-    this.rpc = new RpcClient(platform.redisUrl, 'auth', cfg.authRpcTimeoutMs, (err) => {
+    this.rpc = new RpcClient(platform.redisUrl, platform.queuePrefix, 'auth', cfg.authRpcTimeoutMs, (err) => {
       const parsed = AuthRpcErrorSchema.safeParse(err);
       if (!parsed.success) return null;
       const { code, message, param, retryAfter } = parsed.data;

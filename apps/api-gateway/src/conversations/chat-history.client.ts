@@ -27,7 +27,7 @@ export class ChatHistoryClient implements OnApplicationShutdown {
     @Inject(platformConfig.KEY) platform: ConfigType<typeof platformConfig>,
     @Inject(gatewayConfig.KEY) cfg: ConfigType<typeof gatewayConfig>,
   ) {
-    this.rpc = new RpcClient(platform.redisUrl, 'chat-history', cfg.authRpcTimeoutMs, (err) => {
+    this.rpc = new RpcClient(platform.redisUrl, platform.queuePrefix, 'chat-history', cfg.authRpcTimeoutMs, (err) => {
       const parsed = ChatHistoryRpcErrorSchema.safeParse(err);
       return parsed.success
         ? new ApiError(ERROR_CODES[parsed.data.code], parsed.data.message, parsed.data.param)

@@ -1,22 +1,23 @@
-import { ClientProxy, ClientProxyFactory } from '@nestjs/microservices';
+import type { ClientRedis } from '@nestjs/microservices';
 import { firstValueFrom, timeout } from 'rxjs';
 import { ApiError, ApiErrorCode } from '../errors/api-error';
-import { redisTransportOptions } from '../redis/redis-transport';
+import { createRpcClient } from './rpc-channels';
 
 /**
  * Request/response over @nestjs/microservices (Redis transport) to one service, with a timeout (a call no
  * replica answers would wait forever) and the service's error payloads mapped to API errors.
  */
 export class RpcClient {
-  private readonly proxy: ClientProxy;
+  private readonly proxy: ClientRedis;
 
   constructor(
     redisUrl: string,
+    queuePrefix: string,
     private readonly service: string,
     private readonly timeoutMs: number,
     private readonly mapError: (payload: unknown) => ApiError | null,
   ) {
-    this.proxy = ClientProxyFactory.create(redisTransportOptions(redisUrl));
+    this.proxy = createRpcClient(redisUrl, queuePrefix);
   }
 
   async send<T>(pattern: string, data: unknown): Promise<T> {

@@ -2,6 +2,7 @@ import type { INestApplication, INestMicroservice } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { ReadinessRegistry } from '../health/readiness.registry';
 import { redisTransportOptions } from '../redis/redis-transport';
+import { rpcChannelPrefix } from './rpc-channels';
 import { SingleDeliveryServerRedis } from './single-delivery-server-redis';
 
 /**
@@ -16,7 +17,11 @@ export async function startRpcServer(
 ): Promise<INestMicroservice> {
   await app.init();
   const { options } = redisTransportOptions(opts.redisUrl);
-  const strategy = new SingleDeliveryServerRedis(options ?? {}, `${opts.queuePrefix}:${opts.service}:rpc-claim`);
+  const strategy = new SingleDeliveryServerRedis(
+    options ?? {},
+    `${opts.queuePrefix}:${opts.service}:rpc-claim`,
+    rpcChannelPrefix(opts.queuePrefix),
+  );
   const rpc = app.connectMicroservice({ strategy });
   await app.startAllMicroservices();
   app.get(ReadinessRegistry).register('rpc', async () => {

@@ -21,8 +21,19 @@ export class SingleDeliveryServerRedis extends ServerRedis {
   constructor(
     options: Required<RedisOptions>['options'],
     private readonly claimPrefix: string,
+    /** Prepended to every request channel (see rpc-channels.ts); replies go to `<channel>.reply`. */
+    private readonly channelPrefix = '',
   ) {
     super(options);
+  }
+
+  override getRequestPattern(pattern: string): string {
+    return `${this.channelPrefix}${pattern}`;
+  }
+
+  override getHandlerByPattern(channel: string) {
+    const pattern = channel.startsWith(this.channelPrefix) ? channel.slice(this.channelPrefix.length) : channel;
+    return super.getHandlerByPattern(pattern);
   }
 
   override async handleMessage(channel: string, buffer: string, pub: Redis, pattern: string): Promise<unknown> {

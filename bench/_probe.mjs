@@ -1,0 +1,31 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { REPO_ROOT } from './lib/common.mjs';
+import { authDatabase, freePort, killAll, mintApiKey, scrapeMetrics, startApp, startPrivateRedis, waitReady } from './lib/platform.mjs';
+const scratch = join(tmpdir(), `probe-${Date.now()}`); mkdirSync(scratch, { recursive: true });
+const yaml = join(scratch, 'models.yaml');
+writeFileSync(yaml, `models:\n  - id: potion-base-2m\n    kind: embedding\n    path: ${resolve(REPO_ROOT, '../shared/models/potion-base-2M')}\n    dimensions: 64\n    threads: 1\n    gpu: false\n    batch_wait_ms: ${process.env.WAIT ?? 2}\n`);
+const redis = await startPrivateRedis(scratch);
+const auth = await authDatabase(`probe-${Date.now()}`, 'postgres://postgres@127.0.0.1:5432/postgres');
+const base = { ...process.env, LOG_LEVEL: 'warn', REDIS_URL: redis.url, QUEUE_PREFIX: 'probe', MODELS_CONFIG: yaml, ...auth.env };
+const dist = resolve(REPO_ROOT, 'dist');
+try {
+  const a = startApp(dist, 'auth', { ...base, PORT: String(await freePort()) }, ['--prof', '--no-logfile-per-isolate', '--logfile=/tmp/prof/auth.log']); await waitReady(a);
+  const w = startApp(dist, 'embedding-worker', { ...base, PORT: String(await freePort()) }, ['--prof', '--no-logfile-per-isolate', '--logfile=/tmp/prof/worker.log']);
+  const g = startApp(dist, 'api-gateway', { ...base, PORT: String(await freePort()), HOST: '127.0.0.1' }, ['--prof', '--no-logfile-per-isolate', '--logfile=/tmp/prof/gateway.log']);
+  await waitReady(w); await waitReady(g);
+  const key = await mintApiKey(g.url, auth.admin);
+  const one = async (t) => { const s = performance.now(); const r = await fetch(`${g.url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ model: 'potion-base-2m', input: t, encoding_format: 'base64' }) }); await r.text(); if (r.status !== 200) throw new Error(r.status); return performance.now() - s; };
+  for (let i = 0; i < 50; i++) await one('hello world ' + i);
+  const C = Number(process.env.C ?? 32), N = Number(process.env.N ?? 800);
+  const m0 = await scrapeMetrics(`${w.url}/metrics`);
+  let next = 0; const lat = []; const t0 = performance.now();
+  await Promise.all(Array.from({ length: C }, async () => { while (next < N) { next++; lat.push(await one('The quick brown fox jumps over the lazy dog ' + next)); } }));
+  const wall = performance.now() - t0;
+  const m1 = await scrapeMetrics(`${w.url}/metrics`);
+  lat.sort((a, b) => a - b);
+  console.log('rps', (N / wall * 1000).toFixed(1), 'p50', lat[N >> 1].toFixed(1), 'p99', lat[Math.floor(N * 0.99)].toFixed(1));
+  for (const k of Object.keys(m1)) if (/^embedding_.*_(sum|count)/.test(k)) console.log(k, (m1[k] - (m0[k] ?? 0)).toFixed(4));
+  const gm = await scrapeMetrics(`${g.url}/metrics`);
+} finally { await killAll(); await auth.drop(); }

@@ -1,0 +1,33 @@
+import { ClientRedis, RedisOptions } from '@nestjs/microservices';
+import { redisTransportOptions } from '../redis/redis-transport';
+
+/**
+ * RPC channels live under the deployment's QUEUE_PREFIX (`<prefix>:rpc:<pattern>`), like its queues: two
+ * deployments (or two test runs) sharing one Redis never answer each other's requests. Nest's Redis transport
+ * publishes on the bare pattern, so the client and the server (SingleDeliveryServerRedis) both add the prefix.
+ */
+export function rpcChannelPrefix(queuePrefix: string): string {
+  return `${queuePrefix}:rpc:`;
+}
+
+export class PrefixedClientRedis extends ClientRedis {
+  constructor(
+    options: Required<RedisOptions>['options'],
+    private readonly channelPrefix: string,
+  ) {
+    super(options);
+  }
+
+  override getRequestPattern(pattern: string): string {
+    return `${this.channelPrefix}${pattern}`;
+  }
+
+  override getReplyPattern(pattern: string): string {
+    return `${this.channelPrefix}${pattern}.reply`;
+  }
+}
+
+/** A client for the RPC patterns of this deployment's services. */
+export function createRpcClient(redisUrl: string, queuePrefix: string): ClientRedis {
+  return new PrefixedClientRedis(redisTransportOptions(redisUrl).options ?? {}, rpcChannelPrefix(queuePrefix));
+}
