@@ -12,13 +12,12 @@
 // Redis's command statistics) but never throttles. The auth app, its database and a private redis-server run
 // throughout; the gateway is started fresh for each phase, one gateway at a time, and the two setups alternate
 // (baseline then auth, auth then baseline, ...) because this machine is shared and noisy.
-// Each phase: a warm-up, a closed-loop throughput run (autocannon, keep-alive, pipelining 1), then a run at a fixed
-// moderate rate, where latency is not queueing behind a saturated event loop. CPU of every process from /proc.
+// Each phase: a warm-up, a closed-loop throughput run (autocannon, keep-alive, pipelining 1, 32 connections), then
+// one request at a time (1 connection), where latency is not queueing behind the other connections: what auth adds
+// to each request. (autocannon's rate option is no steady rate: each connection sends its quota for the second
+// back-to-back, then pauses.) CPU of every process from /proc.
 // Writes bench/results/auth.json and .md. Never fails on timing.
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -38,6 +37,16 @@ import {
   round,
   writeResults,
 } from './lib/common.mjs';
+import {
+  authDatabase,
+  deleteKeys,
+  freePort,
+  killAll,
+  postgresCpuMs,
+  startApp,
+  startPrivateRedis,
+  waitReady,
+} from './lib/platform.mjs';
 
 const ROUTE = '/v1/models';
 const TARGETS = { reqPerGatewayCore: 3000, addedP99Ms: 2 };
@@ -46,174 +55,8 @@ const TARGETS = { reqPerGatewayCore: 3000, addedP99Ms: 2 };
 const KEY_LIMITS = { rpm: 1_000_000, tpm: 1_000_000_000 }; // the API's maxima for a key
 const USER_LIMITS = { rpm_limit: 100_000_000, tpm_limit: 1_000_000_000 };
 
-// ---------------------------------------------------------------------------------------------------------------
-// Processes: a private redis-server, the auth app, the gateway (one at a time). As in bench/inference.mjs.
-
-const children = new Set();
-// Whatever happens, no process of the benchmark outlives it.
-process.on('exit', () => {
-  for (const c of children) c.kill('SIGKILL');
-});
-
-function track(child) {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-async function freePort() {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => res(port));
-    });
-  });
-}
-
 /** Where the built apps are: dist/ (from `node infra/scripts/build.mjs`), or another build given with --dist. */
 let distDir = join(REPO_ROOT, 'dist');
-
-function startApp(name, env, nodeArgs = []) {
-  const entry = join(distDir, 'apps', name, 'src', 'main.js');
-  if (!existsSync(entry)) throw new Error(`${entry} is missing: run node infra/scripts/build.mjs`);
-  const proc = track(
-    spawn(process.execPath, [...nodeArgs, entry], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }),
-  );
-  let output = '';
-  const keep = (d) => (output = (output + d.toString()).slice(-20000));
-  proc.stdout.on('data', keep);
-  proc.stderr.on('data', keep);
-  const exited = new Promise((res) => proc.once('exit', (code, signal) => res(signal ?? code)));
-  return {
-    name,
-    proc,
-    url: `http://127.0.0.1:${env.PORT}`,
-    output: () => output,
-    alive: () => proc.exitCode === null && proc.signalCode === null,
-    stop: async () => {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-async function waitReady(app, timeoutMs = 90000) {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    if (!app.alive()) throw new Error(`${app.name} exited during start-up:\n${app.output()}`);
-    try {
-      const res = await fetch(`${app.url}/health/ready`);
-      if (res.ok) return;
-      last = `${res.status} ${await res.text()}`;
-    } catch (err) {
-      last = err.message;
-    }
-    await sleep(100);
-  }
-  throw new Error(`${app.name} not ready after ${timeoutMs} ms (${last}):\n${app.output()}`);
-}
-
-/**
- * A redis-server of the run's own (no persistence): the auth RPC channels are not namespaced by QUEUE_PREFIX, so
- * on a shared Redis another platform on the machine would answer them; and its command statistics then count
- * only this run's commands.
- */
-async function startPrivateRedis(dir) {
-  const port = await freePort();
-  const proc = track(
-    spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    ),
-  );
-  let output = '';
-  proc.stdout.on('data', (d) => (output = (output + d).slice(-4000)));
-  proc.stderr.on('data', (d) => (output = (output + d).slice(-4000)));
-  const failed = new Promise((_, reject) => {
-    proc.once('error', (err) => reject(new Error(`cannot start redis-server (${err.message}); pass --redis-url`)));
-    proc.once('exit', (code) => reject(new Error(`redis-server exited with ${code}:\n${output}`)));
-  });
-  failed.catch(() => undefined);
-  const { Redis } = await import('ioredis');
-  const url = `redis://127.0.0.1:${port}`;
-  const deadline = Date.now() + 10000;
-  for (;;) {
-    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => undefined);
-    try {
-      await Promise.race([probe.connect(), failed]);
-      const info = await probe.info('server');
-      return { url, proc, version: /redis_version:(\S+)/.exec(info)?.[1] ?? '?' };
-    } catch (err) {
-      if (Date.now() > deadline || proc.exitCode !== null) throw err;
-      await sleep(50);
-    } finally {
-      probe.disconnect();
-    }
-  }
-}
-
-async function deleteKeys(redis, pattern) {
-  let cursor = '0';
-  let deleted = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) deleted += await redis.del(...keys);
-  } while (cursor !== '0');
-  return deleted;
-}
-
-/** A throw-away Postgres database for the auth app; dropped at the end. */
-async function createDatabase(runId, pgAdminUrl) {
-  const { default: pg } = await import('pg');
-  const name = runId.replace(/-/g, '_');
-  const admin = new pg.Client({ connectionString: pgAdminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(pgAdminUrl);
-  url.pathname = `/${name}`;
-  return {
-    name,
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: pgAdminUrl });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
-}
-
-/** CPU time (ms) of the Postgres backends serving one database: their process titles name it. */
-function postgresCpuMs(database) {
-  let total = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    let title;
-    try {
-      title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (title.startsWith('postgres: ') && title.includes(` ${database} `)) total += procCpuMs(pid) ?? 0;
-  }
-  return total;
-}
 
 async function api(method, url, body, headers = {}) {
   const res = await fetch(url, {
@@ -248,7 +91,7 @@ async function mintKey(gatewayUrl, admin) {
 // Load: autocannon in this process, keep-alive connections, pipelining 1. Latencies are recorded exactly (floats,
 // ms) from its per-response events; its own histogram keeps whole milliseconds, too coarse for a 2 ms budget.
 
-function load(url, headers, { connections, duration, rate }) {
+function load(url, headers, { connections, duration }) {
   return new Promise((resolvePromise, reject) => {
     const samples = [];
     const instance = autocannon(
@@ -259,7 +102,6 @@ function load(url, headers, { connections, duration, rate }) {
         connections,
         pipelining: 1,
         duration,
-        ...(rate ? { overallRate: rate } : {}),
       },
       (err, result) => (err ? reject(err) : resolvePromise({ result, samples })),
     );
@@ -353,7 +195,6 @@ async function measure(ctx, gateway, spec) {
     figures: {
       connections: spec.connections,
       duration_s: spec.duration,
-      offered_rate_req_s: spec.rate ?? null,
       requests,
       ok_2xx: result['2xx'],
       non_2xx: result.non2xx,
@@ -392,6 +233,7 @@ async function measure(ctx, gateway, spec) {
 async function startGateway(ctx, authRequired, nodeArgs = []) {
   const t0 = performance.now();
   const gateway = startApp(
+    distDir,
     'api-gateway',
     { ...ctx.baseEnv, PORT: String(await freePort()), HOST: '127.0.0.1', AUTH_REQUIRED: String(authRequired) },
     nodeArgs,
@@ -443,10 +285,9 @@ async function runSide(ctx, side) {
     await sleep(200);
     const throughput = await measure(ctx, gateway, { connections: spec.connections, duration: spec.durationS });
     await sleep(200);
-    const fixedRate = await measure(ctx, gateway, {
-      connections: spec.rateConnections,
-      duration: spec.rateDurationS,
-      rate: spec.rate,
+    const sequential = await measure(ctx, gateway, {
+      connections: 1,
+      duration: spec.sequentialDurationS,
     });
     if (!gateway.alive()) throw new Error(`the gateway died during the benchmark:\n${gateway.output()}`);
     if (ctx.auth && !ctx.auth.alive()) throw new Error(`the auth app died during the benchmark:\n${ctx.auth.output()}`);
@@ -455,9 +296,9 @@ async function runSide(ctx, side) {
         gateway_start_ms: round(startMs, 1),
         setup,
         throughput: throughput.figures,
-        fixed_rate: fixedRate.figures,
+        sequential: sequential.figures,
       },
-      samples: { throughput: throughput.samples, fixed_rate: fixedRate.samples },
+      samples: { throughput: throughput.samples, sequential: sequential.samples },
     };
   } finally {
     await gateway.stop();
@@ -542,7 +383,7 @@ async function profileSide(ctx, side, dir) {
   let runStart;
   let runEnd;
   try {
-    const spec = { connections: ctx.cfg.connections, duration: ctx.cfg.rateDurationS };
+    const spec = { connections: ctx.cfg.connections, duration: ctx.cfg.profileDurationS };
     await load(`${gateway.url}${ROUTE}`, ctx.headers, { ...spec, duration: ctx.cfg.warmupS });
     await sleep(200);
     const pid = gateway.proc.pid;
@@ -579,7 +420,7 @@ function profileComparison(profile) {
 // ---------------------------------------------------------------------------------------------------------------
 // Summary and report.
 
-const PHASES = ['throughput', 'fixed_rate'];
+const PHASES = ['throughput', 'sequential'];
 const SIDES = ['baseline', 'auth'];
 
 function summarize(rounds, samples) {
@@ -636,11 +477,11 @@ function summarize(rounds, samples) {
     ),
     added_latency_ms: {
       saturated: { p50: added('throughput', 'p50'), p99: added('throughput', 'p99') },
-      fixed_rate: { p50: added('fixed_rate', 'p50'), p99: added('fixed_rate', 'p99') },
+      sequential: { p50: added('sequential', 'p50'), p99: added('sequential', 'p99') },
     },
     added_p99_per_round_ms: {
       saturated: perRoundAdded('throughput', 'p99'),
-      fixed_rate: perRoundAdded('fixed_rate', 'p99'),
+      sequential: perRoundAdded('sequential', 'p99'),
     },
   };
   comparison.targets = {
@@ -654,10 +495,10 @@ function summarize(rounds, samples) {
       value: comparison.added_latency_ms.saturated.p99,
       met: comparison.added_latency_ms.saturated.p99 <= TARGETS.addedP99Ms,
     },
-    added_p99_fixed_rate_ms: {
+    added_p99_sequential_ms: {
       target: `<= ${TARGETS.addedP99Ms}`,
-      value: comparison.added_latency_ms.fixed_rate.p99,
-      met: comparison.added_latency_ms.fixed_rate.p99 <= TARGETS.addedP99Ms,
+      value: comparison.added_latency_ms.sequential.p99,
+      met: comparison.added_latency_ms.sequential.p99 <= TARGETS.addedP99Ms,
     },
     failed_requests: { target: '0', value: failures.reduce((x, y) => x + y, 0), met: failures.every((x) => x === 0) },
   };
@@ -730,25 +571,25 @@ function mainRows(cfg, s) {
       yes(t.added_p99_saturated_ms.met),
     ],
     [
-      `latency p50, fixed ${cfg.rate} req/s (ms)`,
-      fmt(b.fixed_rate.latency_ms.p50, 2),
-      fmt(a.fixed_rate.latency_ms.p50, 2),
-      signed(c.added_latency_ms.fixed_rate.p50),
+      'latency p50, one request at a time (ms)',
+      fmt(b.sequential.latency_ms.p50, 2),
+      fmt(a.sequential.latency_ms.p50, 2),
+      signed(c.added_latency_ms.sequential.p50),
       '(info)',
       '-',
     ],
     [
-      `latency p99, fixed ${cfg.rate} req/s (ms)`,
-      fmt(b.fixed_rate.latency_ms.p99, 2),
-      fmt(a.fixed_rate.latency_ms.p99, 2),
-      signed(c.added_latency_ms.fixed_rate.p99),
+      'latency p99, one request at a time (ms)',
+      fmt(b.sequential.latency_ms.p99, 2),
+      fmt(a.sequential.latency_ms.p99, 2),
+      signed(c.added_latency_ms.sequential.p99),
       `≤ +${TARGETS.addedP99Ms} ms`,
-      yes(t.added_p99_fixed_rate_ms.met),
+      yes(t.added_p99_sequential_ms.met),
     ],
     [
       'non-2xx / errors / timeouts (all phases)',
-      `${fails(b.throughput)}; ${fails(b.fixed_rate)}`,
-      `${fails(a.throughput)}; ${fails(a.fixed_rate)}`,
+      `${fails(b.throughput)}; ${fails(b.sequential)}`,
+      `${fails(a.throughput)}; ${fails(a.sequential)}`,
       '',
       '0',
       yes(t.failed_requests.met),
@@ -785,8 +626,8 @@ function markdown(cfg, env, s, rounds, profile) {
     fmt(r.auth.throughput.req_s_per_gateway_core, 0),
     `${fmt(r.baseline.throughput.latency_ms.p50, 2)} / ${fmt(r.baseline.throughput.latency_ms.p99, 2)}`,
     `${fmt(r.auth.throughput.latency_ms.p50, 2)} / ${fmt(r.auth.throughput.latency_ms.p99, 2)}`,
-    `${fmt(r.baseline.fixed_rate.latency_ms.p50, 2)} / ${fmt(r.baseline.fixed_rate.latency_ms.p99, 2)}`,
-    `${fmt(r.auth.fixed_rate.latency_ms.p50, 2)} / ${fmt(r.auth.fixed_rate.latency_ms.p99, 2)}`,
+    `${fmt(r.baseline.sequential.latency_ms.p50, 2)} / ${fmt(r.baseline.sequential.latency_ms.p99, 2)}`,
+    `${fmt(r.auth.sequential.latency_ms.p50, 2)} / ${fmt(r.auth.sequential.latency_ms.p99, 2)}`,
     fmt(r.baseline.throughput.cpu_cores['other processes'], 2),
     fmt(r.auth.throughput.cpu_cores['other processes'], 2),
   ]);
@@ -802,7 +643,8 @@ function markdown(cfg, env, s, rounds, profile) {
       `same request, \`Authorization: Bearer sk-…\` included. Load: autocannon in the benchmark process, keep-alive, ` +
       `pipelining 1; per phase ${cfg.warmupS} s warm-up, then **saturated**: ${cfg.connections} connections for ` +
       `${cfg.durationS} s (closed loop: latency there is mostly queueing, connections / throughput), then ` +
-      `**fixed rate**: ${cfg.rate} req/s over ${cfg.rateConnections} connections for ${cfg.rateDurationS} s. ` +
+      `**one request at a time** (1 connection) for ${cfg.sequentialDurationS} s: no queueing, the latency auth adds ` +
+      'to each request. ' +
       'Throughput and CPU: median of rounds; latency percentiles: every response of all rounds pooled, measured ' +
       'exactly (autocannon histograms keep whole milliseconds). Req/s per core = requests / gateway CPU seconds ' +
       '(from /proc; the gateway is one Node process, its JavaScript single-threaded). ' +
@@ -852,8 +694,8 @@ function markdown(cfg, env, s, rounds, profile) {
         'req/s/core auth',
         'saturated p50/p99 baseline',
         'saturated p50/p99 auth',
-        'fixed-rate p50/p99 baseline',
-        'fixed-rate p50/p99 auth',
+        'one at a time p50/p99 baseline',
+        'one at a time p50/p99 auth',
         'other processes (cores) baseline',
         'other processes (cores) auth',
       ],
@@ -861,7 +703,7 @@ function markdown(cfg, env, s, rounds, profile) {
     ),
     '',
     `Added p99 per round (ms): saturated ${c.added_p99_per_round_ms.saturated.map((x) => signed(x)).join(', ')}; ` +
-      `fixed rate ${c.added_p99_per_round_ms.fixed_rate.map((x) => signed(x)).join(', ')}.`,
+      `one at a time ${c.added_p99_per_round_ms.sequential.map((x) => signed(x)).join(', ')}.`,
     '',
     ...(profile ? profileMarkdown(cfg, profile) : []),
   ].join('\n');
@@ -874,7 +716,7 @@ function profileMarkdown(cfg, profile) {
   return [
     '## Where the time goes in the gateway: CPU profile of its main thread',
     '',
-    `One more saturated run per setup after the rounds (${cfg.connections} connections, ${cfg.rateDurationS} s after ` +
+    `One more saturated run per setup after the rounds (${cfg.connections} connections, ${cfg.profileDurationS} s after ` +
       `a ${cfg.warmupS} s warm-up), the gateway under V8's sampling profiler (\`--cpu-prof\`, every ` +
       `${cfg.profileIntervalUs} µs; it slows the process, so these runs are not in the figures above). Self time ` +
       'in µs per request over the load window (samples x interval), by where the code comes from, largest ' +
@@ -939,9 +781,7 @@ async function main() {
     duration: 10,
     warmup: 2,
     connections: 32,
-    rate: 1000,
-    rateConnections: 8,
-    rateDuration: 5,
+    sequentialDuration: 5,
     // One more saturated run per setup under the V8 profiler, to say where the added time goes (--profile=false: skip).
     profile: true,
     quick: false,
@@ -954,8 +794,8 @@ async function main() {
   });
   if (opts.help) {
     console.log(
-      'Usage: npm run bench -- auth [--rounds N] [--duration S] [--warmup S] [--connections N] [--rate REQ_S] ' +
-        '[--rate-connections N] [--rate-duration S] [--profile=false] [--quick] [--redis-url URL] [--pg-admin-url URL] ' +
+      'Usage: npm run bench -- auth [--rounds N] [--duration S] [--warmup S] [--connections N] ' +
+        '[--sequential-duration S] [--profile=false] [--quick] [--redis-url URL] [--pg-admin-url URL] ' +
         '[--models-config FILE] [--dist DIR]',
     );
     return;
@@ -967,9 +807,8 @@ async function main() {
     durationS: opts.quick ? 3 : opts.duration,
     warmupS: opts.quick ? 1 : opts.warmup,
     connections: opts.connections,
-    rate: opts.rate,
-    rateConnections: opts.rateConnections,
-    rateDurationS: opts.quick ? 2 : opts.rateDuration,
+    sequentialDurationS: opts.quick ? 2 : opts.sequentialDuration,
+    profileDurationS: opts.quick ? 2 : 5,
     pipelining: 1,
     profile: opts.profile,
     profileIntervalUs: PROFILE_INTERVAL_US,
@@ -980,10 +819,6 @@ async function main() {
     autocannon: JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', 'autocannon', 'package.json'), 'utf8')).version,
     redisUrl: opts.redisUrl,
   };
-  for (const app of ['api-gateway', 'auth']) {
-    const entry = join(distDir, 'apps', app, 'src', 'main.js');
-    if (!existsSync(entry)) throw new Error(`${entry} is missing: run node infra/scripts/build.mjs`);
-  }
   const env = environment();
 
   const runId = `bench-${Date.now()}`;
@@ -1006,14 +841,14 @@ async function main() {
 
   let database = null;
   const cleanup = async () => {
-    const kill = (procs) =>
-      Promise.all(procs.map((c) => new Promise((r) => (c.kill('SIGKILL') ? c.once('exit', r) : r()))));
     // The apps first, the private Redis last: the keys are deleted while it still answers.
-    await kill([...children].filter((c) => c !== ownRedis?.proc));
-    await database?.drop().catch((err) => console.error(`dropping database ${database.name} failed: ${err.message}`));
+    await killAll(ownRedis ? [ownRedis.proc] : []);
+    await database
+      ?.drop()
+      .catch((err) => console.error(`dropping database ${database.database} failed: ${err.message}`));
     const deleted = await deleteKeys(redis, `${runId}*`).catch(() => 0);
     redis.disconnect();
-    await kill([...children]);
+    await killAll();
     rmSync(scratch, { recursive: true, force: true });
     return deleted;
   };
@@ -1026,14 +861,14 @@ async function main() {
 
   console.log(
     `auth benchmark: GET ${ROUTE}, ${cfg.rounds} round(s); per setup and round: ${cfg.warmupS} s warm-up, ` +
-      `${cfg.durationS} s at ${cfg.connections} connections, ${cfg.rateDurationS} s at ${cfg.rate} req/s`,
+      `${cfg.durationS} s at ${cfg.connections} connections, ${cfg.sequentialDurationS} s one request at a time`,
   );
   const rounds = [];
   let profile = null;
-  const samples = Object.fromEntries(SIDES.map((s) => [s, { throughput: [], fixed_rate: [] }]));
+  const samples = Object.fromEntries(SIDES.map((s) => [s, { throughput: [], sequential: [] }]));
   try {
-    database = await createDatabase(runId, opts.pgAdminUrl);
-    const admin = { username: 'admin', password: `Bench-${randomBytes(9).toString('base64url')}-9a!` };
+    database = await authDatabase(runId, opts.pgAdminUrl);
+    const { admin } = database;
     const baseEnv = {
       ...process.env,
       NODE_ENV: 'development', // AUTH_REQUIRED=false is refused in production
@@ -1041,11 +876,10 @@ async function main() {
       REDIS_URL: cfg.redisUrl,
       QUEUE_PREFIX: runId,
       MODELS_CONFIG: resolve(REPO_ROOT, cfg.modelsConfig),
-      DATABASE_URL: database.url,
-      AUTH_ADMIN_USERNAME: admin.username,
-      AUTH_ADMIN_PASSWORD: admin.password,
+      // The admin's credentials; the default user limits it sets are raised further for the admin below.
+      ...database.env,
     };
-    const auth = startApp('auth', { ...baseEnv, PORT: String(await freePort()) });
+    const auth = startApp(distDir, 'auth', { ...baseEnv, PORT: String(await freePort()) });
     await waitReady(auth);
 
     // The key, minted through a gateway of its own (stopped before anything is measured).
@@ -1070,7 +904,7 @@ async function main() {
           'gateway main thread, in the kernel': procKernelMs(gateway.proc.pid, gateway.proc.pid),
           redis: redisPid && ownRedis ? procCpuMs(redisPid) : null,
           auth: procCpuMs(auth.proc.pid),
-          'postgres (auth database)': postgresCpuMs(database.name),
+          'postgres (auth database)': postgresCpuMs(database.database),
           'bench client (autocannon)': (client.user + client.system) / 1000,
           machine: machineBusyMs(),
         };
@@ -1086,11 +920,11 @@ async function main() {
         r[side] = out.result;
         for (const p of PHASES) samples[side][p].push(out.samples[p]);
         const t = out.result.throughput;
-        const f = out.result.fixed_rate;
+        const f = out.result.sequential;
         console.log(
           `  round ${i} ${side.padEnd(8)}: ${fmt(t.req_s, 0)} req/s (${fmt(t.req_s_per_gateway_core, 0)} per gateway core, ` +
             `gateway ${fmt(t.cpu_cores.gateway, 2)} cores), p50/p99 ${fmt(t.latency_ms.p50, 2)}/${fmt(t.latency_ms.p99, 2)} ms; ` +
-            `at ${cfg.rate} req/s p50/p99 ${fmt(f.latency_ms.p50, 2)}/${fmt(f.latency_ms.p99, 2)} ms; ` +
+            `one at a time p50/p99 ${fmt(f.latency_ms.p50, 2)}/${fmt(f.latency_ms.p99, 2)} ms; ` +
             `non-2xx ${t.non_2xx + f.non_2xx} (${fmt((performance.now() - t0) / 1000)} s, load ${loadavg()[0].toFixed(2)})`,
         );
       }

@@ -1,5 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { firstValueFrom, timeout } from 'rxjs';
 import {
@@ -19,6 +22,8 @@ export interface ChatHistoryHarness {
   dbUrl: string;
   redisUrl: string;
   prefix: string;
+  /** The app's vector store directory (LanceDB), removed with the harness. */
+  vectorsDir: string;
   /** Calls a pattern the way the gateway does; resolves with the answer. */
   call<N extends ChatHistoryRpcName>(name: N, data: ChatHistoryRpcRequest<N>): Promise<ChatHistoryRpcResponses[N]>;
   /** Calls a pattern that must fail; resolves with the error payload as the ClientProxy delivers it. */
@@ -36,13 +41,21 @@ export async function startChatHistory(env: Record<string, string> = {}): Promis
   const db = await createTestDatabase('llmp_chat_history');
   const redis = await startPrivateRedis();
   const queue = createQueuePrefix('llmpch');
+  const vectorsDir = mkdtempSync(join(tmpdir(), 'llmp-ch-vectors-'));
   const cleanup: (() => Promise<unknown>)[] = [
+    async () => rmSync(vectorsDir, { recursive: true, force: true }),
     () => db.drop(),
     () => queue.cleanup().catch(() => undefined),
     () => redis.stop(),
   ];
   try {
-    const appEnv = { DATABASE_URL: db.url, REDIS_URL: redis.url, QUEUE_PREFIX: queue.prefix, ...env };
+    const appEnv = {
+      DATABASE_URL: db.url,
+      REDIS_URL: redis.url,
+      QUEUE_PREFIX: queue.prefix,
+      VECTOR_STORE_DIR: vectorsDir,
+      ...env,
+    };
     const app = await startApp('chat-history', appEnv, { readyPath: '/health/ready' });
     cleanup.unshift(() => app.stop());
     const client = createRpcClient(redis.url, queue.prefix);
@@ -60,6 +73,7 @@ export async function startChatHistory(env: Record<string, string> = {}): Promis
       dbUrl: db.url,
       redisUrl: redis.url,
       prefix: queue.prefix,
+      vectorsDir,
       call: <N extends ChatHistoryRpcName>(name: N, data: ChatHistoryRpcRequest<N>) =>
         send<ChatHistoryRpcResponses[N]>(name, data),
       callError: async (name, data) => {

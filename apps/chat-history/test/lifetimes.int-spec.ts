@@ -73,7 +73,7 @@ describe('chat-history lifetimes: TTL expiry, the purge job, user purge', () => 
     expect(await h.call('purgeUser', { userId: carol })).toEqual({
       userId: carol,
       object: 'chat_history.user.purged',
-      deleted: { conversations: 2, items: 4, summaries: 2, responses: 3 },
+      deleted: { conversations: 2, items: 4, summaries: 2, responses: 3, memories: 0 },
     });
     expect((await h.call('listConversations', { userId: carol })).data).toEqual([]);
     expect(await h.callError('getResponse', { userId: carol, id: 'resp_carol_free' })).toMatchObject({

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RunningApp, startApp } from './process-harness';
 import { createQueuePrefix, createTestDatabase } from './test-env';
 
@@ -43,9 +46,11 @@ export interface RunningPlatform {
 export async function startPlatform(opts: PlatformOptions = {}): Promise<RunningPlatform> {
   const db = await createTestDatabase();
   const prefix = createQueuePrefix();
+  const vectorsDir = mkdtempSync(join(tmpdir(), 'llmp-vectors-'));
   const env = {
     DATABASE_URL: db.url,
     QUEUE_PREFIX: prefix.prefix,
+    VECTOR_STORE_DIR: vectorsDir,
     AUTH_ADMIN_USERNAME: TEST_ADMIN.username,
     AUTH_ADMIN_PASSWORD: TEST_ADMIN.password,
     ...opts.env,
@@ -55,6 +60,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Running
     await Promise.all(started.map((a) => a.stop()));
     await prefix.cleanup();
     await db.drop();
+    rmSync(vectorsDir, { recursive: true, force: true });
   };
   try {
     const auth = await startApp('auth', env, { readyPath: '/health/ready' });

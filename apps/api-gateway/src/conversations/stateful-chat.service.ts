@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { ChatMessage, ItemInput, MAX_ITEMS_PER_CREATE, Principal } from '@llmp/contracts';
+import { ChatMessage, ItemInput, MAX_ITEMS_PER_CREATE, MAX_RECALL_QUERY_CHARS, Principal } from '@llmp/contracts';
 import { ApiError, ApiErrorCode } from '@llmp/platform';
 import { ChatHistoryClient } from './chat-history.client';
-import { buildStatefulPrompt } from './conversation-prompt';
+import { buildStatefulPrompt, itemText } from './conversation-prompt';
 
 /** How many of the newest unsummarised turns are loaded for a prompt (the worker then fits them). */
 const MAX_TURNS = 200;
 
 /**
- * Stateful chat over a stored conversation: load its system prompt, summary and recent turns into a sectioned
- * prompt, and after generation append the input and the reply in one transaction (idempotent per job, so a
+ * Stateful chat over a stored conversation: load its system prompt, summary, the memories the new input recalls
+ * and recent turns into a sectioned prompt, and after generation append the input and the reply in one transaction (idempotent per job, so a
  * retried request never stores the exchange twice).
  */
 @Injectable()
@@ -29,7 +29,12 @@ export class StatefulChat {
         'input',
       );
     }
-    const ctx = await this.history.call('loadContext', { userId: p.userId, conversationId, maxTurns: MAX_TURNS });
+    const ctx = await this.history.call('loadContext', {
+      userId: p.userId,
+      conversationId,
+      maxTurns: MAX_TURNS,
+      query: recallQuery(input),
+    });
     return buildStatefulPrompt({
       systemPrompt: ctx.conversation.system_prompt,
       instructions,
@@ -57,4 +62,14 @@ export class StatefulChat {
       responseId,
     });
   }
+}
+
+/** What the new input recalls memories by: its messages' text (the end of it, where the question usually is). */
+export function recallQuery(input: ItemInput[]): string | undefined {
+  const text = input
+    .filter((item) => item.type === 'message')
+    .map(itemText)
+    .join('\n')
+    .trim();
+  return text ? text.slice(-MAX_RECALL_QUERY_CHARS) : undefined;
 }

@@ -16,7 +16,28 @@ describe('chat-history configuration', () => {
       },
       purgeIntervalMs: 60_000,
       workerConcurrency: 2,
+      memory: {
+        enabled: true,
+        model: 'potion-base-2m',
+        recallK: 4,
+        recallMinScore: 0.35,
+        recallTimeoutMs: 2000,
+        indexTimeoutMs: 60_000,
+        indexMaxWaitMs: 3_600_000,
+      },
     });
+  });
+
+  it('reads the memory settings', () => {
+    const memory = readChatHistoryEnv({
+      CHAT_MEMORY_ENABLED: 'false',
+      CHAT_MEMORY_EMBEDDING_MODEL: 'glove-sif-100d',
+      CHAT_RECALL_K: '0',
+      CHAT_RECALL_MIN_SCORE: '0.5',
+    }).memory;
+    expect(memory).toMatchObject({ enabled: false, model: 'glove-sif-100d', recallK: 0, recallMinScore: 0.5 });
+    expect(() => readChatHistoryEnv({ CHAT_RECALL_MIN_SCORE: '2' })).toThrow(/CHAT_RECALL_MIN_SCORE/);
+    expect(() => readChatHistoryEnv({ CHAT_MEMORY_ENABLED: 'maybe' })).toThrow(/CHAT_MEMORY_ENABLED/);
   });
 
   it('names the variable of a bad value', () => {

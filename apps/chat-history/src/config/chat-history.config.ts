@@ -1,7 +1,7 @@
 import { registerAs } from '@nestjs/config';
 import { z } from 'zod';
 import { MAX_SYSTEM_PROMPT_CHARS } from '@llmp/contracts';
-import { ConfigError, envPort, parseEnv } from '@llmp/platform';
+import { ConfigError, envBoolean, envPort, parseEnv } from '@llmp/platform';
 
 const count = (max: number) => z.coerce.number().int().min(0).max(max);
 
@@ -26,6 +26,20 @@ export function readChatHistoryEnv(env: NodeJS.ProcessEnv = process.env) {
       CHAT_PURGE_INTERVAL_S: z.coerce.number().int().min(1).max(86_400).default(60),
       /** Jobs of the chat-history queue run at once per replica. */
       CHAT_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+      /** Embed every stored message into the memory index and recall by meaning (needs an embedding worker). */
+      CHAT_MEMORY_ENABLED: envBoolean.default('true'),
+      /** Embedding model id asked through its queue (`embedding-<model>`) for messages and recall queries. */
+      CHAT_MEMORY_EMBEDDING_MODEL: z.string().min(1).default('potion-base-2m'),
+      /** Memories recalled per context at most; 0 recalls nothing. */
+      CHAT_RECALL_K: count(50).default(4),
+      /** Least cosine similarity between the new input and a recalled message. */
+      CHAT_RECALL_MIN_SCORE: z.coerce.number().min(-1).max(1).default(0.35),
+      /** Longest wait for the query's embedding; past it the context has no memories (the request goes on). */
+      CHAT_RECALL_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(2000),
+      /** Longest wait for an index job's embeddings once a worker serves the model (the job is then retried). */
+      CHAT_MEMORY_INDEX_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
+      /** How long an index job waits for an embedding worker to appear before it fails for good (seconds). */
+      CHAT_MEMORY_INDEX_MAX_WAIT_S: z.coerce.number().int().min(1).default(3600),
     },
     env,
     'chat-history',
@@ -48,9 +62,19 @@ export function readChatHistoryEnv(env: NodeJS.ProcessEnv = process.env) {
     },
     purgeIntervalMs: cfg.CHAT_PURGE_INTERVAL_S * 1000,
     workerConcurrency: cfg.CHAT_WORKER_CONCURRENCY,
+    memory: {
+      enabled: cfg.CHAT_MEMORY_ENABLED,
+      model: cfg.CHAT_MEMORY_EMBEDDING_MODEL,
+      recallK: cfg.CHAT_RECALL_K,
+      recallMinScore: cfg.CHAT_RECALL_MIN_SCORE,
+      recallTimeoutMs: cfg.CHAT_RECALL_TIMEOUT_MS,
+      indexTimeoutMs: cfg.CHAT_MEMORY_INDEX_TIMEOUT_MS,
+      indexMaxWaitMs: cfg.CHAT_MEMORY_INDEX_MAX_WAIT_S * 1000,
+    },
   };
 }
 
 export const chatHistoryConfig = registerAs('chatHistory', () => readChatHistoryEnv());
 export type ChatHistoryConfig = ReturnType<typeof readChatHistoryEnv>;
 export type SummarySettings = ChatHistoryConfig['summary'];
+export type MemorySettings = ChatHistoryConfig['memory'];

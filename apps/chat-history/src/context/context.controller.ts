@@ -12,7 +12,6 @@ export class ContextController {
 
   @MessagePattern(CHAT_HISTORY_RPC.loadContext.pattern)
   load(@Payload() data: unknown): Promise<ChatHistoryRpcResponses['loadContext']> {
-    const { userId, conversationId, maxTurns } = parseRequest(CHAT_HISTORY_RPC.loadContext.request, data);
-    return this.context.load(userId, conversationId, maxTurns);
+    return this.context.load(parseRequest(CHAT_HISTORY_RPC.loadContext.request, data));
   }
 }

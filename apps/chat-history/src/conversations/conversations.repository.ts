@@ -134,15 +134,15 @@ export class ConversationsRepository {
     return qb.take(limit + 1).getMany();
   }
 
-  /** Deletes up to `batch` expired conversations (cascading to their rows); returns how many. */
-  async deleteExpired(batch: number): Promise<number> {
-    const rows: unknown = await this.conversations.query(
+  /** Deletes up to `batch` expired conversations (cascading to their rows); returns their ids. */
+  async deleteExpired(batch: number): Promise<string[]> {
+    const result: unknown = await this.conversations.query(
       `DELETE FROM "chat_history"."conversations" WHERE "id" IN (
          SELECT "id" FROM "chat_history"."conversations" WHERE "expires_at" <= now() LIMIT $1 FOR UPDATE SKIP LOCKED
        ) RETURNING "id"`,
       [batch],
     );
-    return countReturned(rows);
+    return returnedRows<{ id: string }>(result).map((r) => r.id);
   }
 
   /** Deletes every conversation of the user (cascading); returns how many. */
@@ -153,7 +153,9 @@ export class ConversationsRepository {
 }
 
 /** `DELETE … RETURNING` through query() answers [rows, count] with the pg driver. */
-function countReturned(result: unknown): number {
-  if (Array.isArray(result) && result.length === 2 && typeof result[1] === 'number') return result[1];
-  return Array.isArray(result) ? result.length : 0;
+function returnedRows<T>(result: unknown): T[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
+    return result[0] as T[];
+  }
+  return Array.isArray(result) ? (result as T[]) : [];
 }

@@ -20,6 +20,8 @@ import { ChatHistoryError } from '../errors/chat-history.error';
 import { ItemsAppender } from '../items/items-appender.service';
 import { ItemsRepository } from '../items/items.repository';
 import { toItemView } from '../items/item-normalizer';
+import { MemoryEraser } from '../memory/memory-eraser.service';
+import { MemoryScheduler } from '../memory/memory-scheduler.service';
 import { SummaryScheduler } from '../summaries/summary-scheduler.service';
 import { renderExport } from './conversation-export';
 import { toConversationView } from './conversation.view';
@@ -33,13 +35,15 @@ export class ConversationsService {
     private readonly items: ItemsRepository,
     private readonly appender: ItemsAppender,
     private readonly summaries: SummaryScheduler,
+    private readonly memory: MemoryScheduler,
+    private readonly memoryEraser: MemoryEraser,
     @Inject(chatHistoryConfig.KEY) private readonly cfg: ConfigType<typeof chatHistoryConfig>,
   ) {}
 
   /** Creates the conversation and its first items in one transaction. */
   async create(userId: string, req: CreateConversationBody): Promise<ConversationView> {
     this.checkSystemPrompt(req.system_prompt);
-    const { conversation, summarizeThrough } = await this.dataSource.transaction(async (em) => {
+    const { conversation, summarizeThrough, items } = await this.dataSource.transaction(async (em) => {
       const conversation = await this.conversations.insert(
         {
           id: newId(CONVERSATION_ID_PREFIX),
@@ -52,9 +56,10 @@ export class ConversationsService {
         em,
       );
       const appended = req.items?.length ? await this.appender.append(em, conversation, req.items) : null;
-      return { conversation, summarizeThrough: appended?.summarizeThrough ?? null };
+      return { conversation, summarizeThrough: appended?.summarizeThrough ?? null, items: appended?.items ?? [] };
     });
     if (summarizeThrough !== null) await this.summaries.request(conversation.id, summarizeThrough);
+    await this.memory.index(conversation.id, items);
     return toConversationView(conversation);
   }
 
@@ -76,6 +81,7 @@ export class ConversationsService {
 
   async delete(userId: string, id: string): Promise<ConversationDeleted> {
     if (!(await this.conversations.deleteOwned(userId, id))) throw ChatHistoryError.notFound('conversation');
+    await this.memoryEraser.forgetConversations([id]);
     return { id, object: 'conversation.deleted', deleted: true };
   }
 

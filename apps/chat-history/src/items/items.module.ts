@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { StorageModule } from '../database/storage.module';
+import { MemoryModule } from '../memory/memory.module';
 import { SummariesModule } from '../summaries/summaries.module';
 import { ItemsAppender } from './items-appender.service';
 import { ItemsController } from './items.controller';
 import { ItemsService } from './items.service';
 
 @Module({
-  imports: [StorageModule, SummariesModule],
+  imports: [StorageModule, SummariesModule, MemoryModule],
   controllers: [ItemsController],
   providers: [ItemsAppender, ItemsService],
   exports: [ItemsAppender],

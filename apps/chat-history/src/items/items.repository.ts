@@ -137,6 +137,26 @@ export class ItemsRepository {
     return row ? row.seq : null;
   }
 
+  /** The items with these ids of a conversation, oldest first (the memory index job; not user-scoped). */
+  findByIds(conversationId: string, ids: readonly string[]): Promise<ConversationItemEntity[]> {
+    if (!ids.length) return Promise.resolve([]);
+    return this.items
+      .createQueryBuilder('i')
+      .where('i.conversation_id = :conversationId AND i.id IN (:...ids)', { conversationId, ids: [...ids] })
+      .orderBy('i.seq', 'ASC')
+      .getMany();
+  }
+
+  /** The items with these ids in any of the user's active conversations (memory recall). */
+  findOwnedByIds(userId: string, ids: readonly string[]): Promise<ConversationItemEntity[]> {
+    if (!ids.length) return Promise.resolve([]);
+    return this.items
+      .createQueryBuilder('i')
+      .innerJoin(ConversationEntity, 'c', 'c.id = i.conversation_id')
+      .where(`i.id IN (:...ids) AND c.user_id = :userId AND ${activeCondition('c')}`, { ids: [...ids], userId })
+      .getMany();
+  }
+
   async deleteOwned(userId: string, conversationId: string, itemId: string): Promise<boolean> {
     const res = await this.items
       .createQueryBuilder()

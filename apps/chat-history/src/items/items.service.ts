@@ -6,6 +6,8 @@ import { toListPage } from '../common/list-page';
 import { toConversationView } from '../conversations/conversation.view';
 import { ConversationsRepository } from '../conversations/conversations.repository';
 import { ChatHistoryError } from '../errors/chat-history.error';
+import { MemoryEraser } from '../memory/memory-eraser.service';
+import { MemoryScheduler } from '../memory/memory-scheduler.service';
 import { SummaryScheduler } from '../summaries/summary-scheduler.service';
 import { AppendOptions, ItemsAppender } from './items-appender.service';
 import { ItemsRepository } from './items.repository';
@@ -19,6 +21,8 @@ export class ItemsService {
     private readonly items: ItemsRepository,
     private readonly appender: ItemsAppender,
     private readonly summaries: SummaryScheduler,
+    private readonly memory: MemoryScheduler,
+    private readonly memoryEraser: MemoryEraser,
   ) {}
 
   /**
@@ -37,6 +41,7 @@ export class ItemsService {
       return this.appender.append(em, conversation, inputs, opts);
     });
     if (result.summarizeThrough !== null) await this.summaries.request(conversationId, result.summarizeThrough);
+    await this.memory.index(conversationId, result.items);
     return toListPage(result.items, result.items.length, toItemView);
   }
 
@@ -64,6 +69,7 @@ export class ItemsService {
     if (!(await this.items.deleteOwned(userId, conversationId, itemId))) {
       throw ChatHistoryError.notFound('item', 'itemId');
     }
+    await this.memoryEraser.forgetItems([itemId]);
     return toConversationView(await this.requireConversation(userId, conversationId));
   }
 

@@ -12,13 +12,15 @@ import {
 } from '@llmp/platform';
 import { chatHistoryConfig } from '../config/chat-history.config';
 import { ExpiredConversationsPurger } from '../conversations/expired-conversations.purger';
+import { MemoryEraser } from '../memory/memory-eraser.service';
+import { MemoryIndexer } from '../memory/memory-indexer.service';
 import { SummarizerService } from '../summaries/summarizer.service';
 
 /** Scheduler id of the repeatable purge; every replica upserts the same one. */
 export const PURGE_SCHEDULER_ID = 'conversation.purge-expired';
 
 /**
- * Consumes the `chat-history` queue (summaries, expiry purges) and keeps the repeatable purge scheduled every
+ * Consumes the `chat-history` queue (summaries, expiry purges, the memory index) and keeps the repeatable purge scheduled every
  * CHAT_PURGE_INTERVAL_S.
  */
 @Injectable()
@@ -29,6 +31,8 @@ export class ChatHistoryProcessor implements OnApplicationBootstrap, OnApplicati
   constructor(
     private readonly summarizer: SummarizerService,
     private readonly purger: ExpiredConversationsPurger,
+    private readonly memoryIndexer: MemoryIndexer,
+    private readonly memoryEraser: MemoryEraser,
     private readonly jobs: JobProducer,
     private readonly redis: RedisFactory,
     private readonly readiness: ReadinessRegistry,
@@ -40,6 +44,8 @@ export class ChatHistoryProcessor implements OnApplicationBootstrap, OnApplicati
     const handlers: JobHandlers<'chat-history'> = {
       'conversation.summarize.v1': (payload, job) => this.summarizer.summarize(payload, job),
       'conversation.purge-expired.v1': () => this.purger.purge(),
+      'memory.index.v1': (payload, job) => this.memoryIndexer.index(payload, job),
+      'memory.forget.v1': (payload) => this.memoryEraser.forget(payload),
     };
     const connection = this.redis.create('chat-history-worker');
     const worker = createTypedWorker('chat-history', CHAT_HISTORY_QUEUE, handlers, {

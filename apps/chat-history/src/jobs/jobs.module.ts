@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ConversationsModule } from '../conversations/conversations.module';
+import { MemoryModule } from '../memory/memory.module';
 import { SummariesModule } from '../summaries/summaries.module';
 import { ChatHistoryProcessor } from './chat-history.processor';
 
 @Module({
-  imports: [ConversationsModule, SummariesModule],
+  imports: [ConversationsModule, SummariesModule, MemoryModule],
   providers: [ChatHistoryProcessor],
 })
 export class JobsModule {}

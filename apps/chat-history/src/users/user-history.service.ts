@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import type { UserHistoryPurged } from '@llmp/contracts';
 import { ConversationsRepository } from '../conversations/conversations.repository';
 import { ItemsRepository } from '../items/items.repository';
+import { MemoryEraser } from '../memory/memory-eraser.service';
 import { ResponsesRepository } from '../responses/responses.repository';
 import { SummariesRepository } from '../summaries/summaries.repository';
 
@@ -15,9 +16,13 @@ export class UserHistoryService {
     private readonly items: ItemsRepository,
     private readonly summaries: SummariesRepository,
     private readonly responses: ResponsesRepository,
+    private readonly memory: MemoryEraser,
   ) {}
 
-  /** Deletes everything the service holds for the user, in one transaction, and says how much it was. */
+  /**
+   * Deletes everything the service holds for the user, the rows in one transaction, then the memory vectors, and
+   * says how much it was.
+   */
   async purge(userId: string): Promise<UserHistoryPurged> {
     const deleted = await this.dataSource.transaction(async (em) => {
       const items = await this.items.countOfUser(userId, em);
@@ -26,6 +31,7 @@ export class UserHistoryService {
       const conversations = await this.conversations.deleteAllOfUser(userId, em);
       return { conversations, items, summaries, responses };
     });
-    return { userId, object: 'chat_history.user.purged', deleted };
+    const memories = await this.memory.forgetUser(userId);
+    return { userId, object: 'chat_history.user.purged', deleted: { ...deleted, memories } };
   }
 }

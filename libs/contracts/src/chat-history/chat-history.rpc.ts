@@ -21,6 +21,9 @@ import {
 } from './conversations.schemas';
 
 const userId = z.string().uuid();
+
+/** Longest recall query (the new input's text); longer inputs are cut by the caller, keeping the end. */
+export const MAX_RECALL_QUERY_CHARS = 8000;
 /** Ids are opaque strings here: a malformed or unknown one is answered not_found, never invalid_request. */
 const anyId = z.string();
 
@@ -81,10 +84,22 @@ export const CHAT_HISTORY_RPC = {
     request: z.object({ userId, conversationId: anyId, itemId: anyId }),
   },
 
-  /** What a generation needs: system prompt, latest summary, the turns after it (chronological). */
+  /**
+   * What a generation needs: system prompt, latest summary, the turns after it (chronological) and, when a `query`
+   * is given, memories recalled by meaning from the user's stored messages (all conversations; never the turns
+   * returned). `recall` overrides the service's defaults (CHAT_RECALL_K, CHAT_RECALL_MIN_SCORE); k 0 recalls nothing.
+   */
   loadContext: {
     pattern: 'chat-history.context.load.v1',
-    request: z.object({ userId, conversationId: anyId, maxTurns: z.number().int().min(1).max(1000).default(200) }),
+    request: z.object({
+      userId,
+      conversationId: anyId,
+      maxTurns: z.number().int().min(1).max(1000).default(200),
+      query: z.string().max(MAX_RECALL_QUERY_CHARS).optional(),
+      recall: z
+        .object({ k: z.number().int().min(0).max(50).optional(), minScore: z.number().min(-1).max(1).optional() })
+        .optional(),
+    }),
   },
 
   /**
@@ -123,7 +138,7 @@ export const CHAT_HISTORY_RPC = {
     }),
   },
 
-  /** Deletes every conversation, item, summary and stored response of the user. */
+  /** Deletes every conversation, item, summary, stored response and memory vector of the user. */
   purgeUser: { pattern: 'chat-history.user.purge.v1', request: z.object({ userId }) },
 } as const;
 

@@ -218,10 +218,12 @@ export interface SummaryView {
   created_at: number;
 }
 
-/** Reserved for memory recall; always an empty list for now. */
+/** A stored message recalled by meaning for the context's query. */
 export interface ContextMemory {
+  /** The item's id. */
   id: string;
   text: string;
+  /** Cosine similarity between the query and the message. */
   score: number;
 }
 
@@ -231,6 +233,7 @@ export interface ConversationContext {
   summary: { id: string; text: string; through_seq: number } | null;
   /** Items after summary.through_seq, chronological, at most maxTurns of the newest. */
   turns: SequencedItemView[];
+  /** Best first; empty without a query, with recall off, or when the embedding model did not answer in time. */
   memories: ContextMemory[];
 }
 
@@ -260,5 +263,6 @@ export interface ResponseDeleted {
 export interface UserHistoryPurged {
   userId: string;
   object: 'chat_history.user.purged';
-  deleted: { conversations: number; items: number; summaries: number; responses: number };
+  /** `memories`: vectors of the user's messages removed from the memory index. */
+  deleted: { conversations: number; items: number; summaries: number; responses: number; memories: number };
 }

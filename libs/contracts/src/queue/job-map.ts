@@ -7,6 +7,10 @@ import {
   ConversationPurgeExpiredV1ResultSchema,
   ConversationSummarizeV1PayloadSchema,
   ConversationSummarizeV1ResultSchema,
+  MemoryForgetV1PayloadSchema,
+  MemoryForgetV1ResultSchema,
+  MemoryIndexV1PayloadSchema,
+  MemoryIndexV1ResultSchema,
 } from './chat-history.jobs';
 
 /**
@@ -27,6 +31,12 @@ export const JOBS = {
     queue: 'chat-history',
     payload: ConversationPurgeExpiredV1PayloadSchema,
     result: ConversationPurgeExpiredV1ResultSchema,
+  },
+  'memory.index.v1': { queue: 'chat-history', payload: MemoryIndexV1PayloadSchema, result: MemoryIndexV1ResultSchema },
+  'memory.forget.v1': {
+    queue: 'chat-history',
+    payload: MemoryForgetV1PayloadSchema,
+    result: MemoryForgetV1ResultSchema,
   },
 } as const;
 

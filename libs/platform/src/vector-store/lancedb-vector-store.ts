@@ -1,0 +1,405 @@
+import { Logger } from '@nestjs/common';
+import type { Connection, Table } from '@lancedb/lancedb';
+import type { DataType, FixedSizeList, Schema } from 'apache-arrow';
+import { mkdirSync } from 'node:fs';
+import { PayloadFieldType, andSql, checkName, filterToSql, idsIn, payloadFieldType } from './lancedb-filter';
+import type {
+  Payload,
+  VectorFilter,
+  VectorLike,
+  VectorRecord,
+  VectorSearchHit,
+  VectorSearchOptions,
+  VectorStore,
+} from './vector-store';
+import { VectorStoreError, VectorStoreErrorCode } from './vector-store.error';
+
+export interface LanceDbOptions {
+  /** Directory of the database (created if missing); one LanceDB table per collection inside it. */
+  dir: string;
+  /** Compact a collection after this many writes (each upsert or delete call is one). Default 50. */
+  compactEveryWrites?: number;
+  /** A delete schedules a compaction this much later, so deleted rows leave the data files. Default 10 s. */
+  compactAfterDeleteMs?: number;
+  /** Versions older than this are removed at compaction; reads still running on them need them. Default 30 s. */
+  keepVersionsMs?: number;
+  /** How stale (seconds) this process's view of a table written by another process may be. Default 1. */
+  readConsistencyS?: number;
+}
+
+interface Collection {
+  table: Table;
+  dims: number;
+  /** Payload columns and their types, as this process last read the schema. */
+  columns: Map<string, PayloadFieldType>;
+  /** Tail of the collection's write chain: this process writes one collection one operation at a time. */
+  tail: Promise<unknown>;
+  writesSinceCompaction: number;
+  compactTimer: NodeJS.Timeout | null;
+}
+
+const MAX_K = 1000;
+/** Ids per `IN (…)` list of a delete. */
+const DELETE_BATCH = 500;
+
+type LanceDb = typeof import('@lancedb/lancedb');
+type Arrow = typeof import('apache-arrow');
+let loaded: { lancedb: LanceDb; arrow: Arrow } | undefined;
+
+/**
+ * LanceDB and Arrow are loaded on first use (about 350 ms and 30 MB): every service imports this library, and only
+ * those with a vector store should pay for them.
+ */
+function lance(): { lancedb: LanceDb; arrow: Arrow } {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  loaded ??= { lancedb: require('@lancedb/lancedb') as LanceDb, arrow: require('apache-arrow') as Arrow };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return loaded;
+}
+
+function arrowType(type: PayloadFieldType): DataType {
+  const { arrow } = lance();
+  switch (type) {
+    case 'string':
+      return new arrow.Utf8();
+    case 'number':
+      return new arrow.Float64();
+    case 'boolean':
+      return new arrow.Bool();
+  }
+}
+
+/**
+ * The vector store embedded in the process: LanceDB over a local directory. Cosine distance, exact (flat) search
+ * with the filter applied before ranking. Payload fields are columns, added as new fields first appear. Writes to
+ * a collection are serialised in the process, and the collection is compacted every `compactEveryWrites` writes
+ * and soon after deletes, pruning old versions, so many small appends do not slow searches down and deleted rows
+ * leave the disk.
+ */
+export class LanceDbVectorStore implements VectorStore {
+  private readonly logger = new Logger(LanceDbVectorStore.name);
+  private connection: Promise<Connection> | null = null;
+  private readonly collections = new Map<string, Promise<Collection | null>>();
+  private readonly compactEveryWrites: number;
+  private readonly compactAfterDeleteMs: number;
+  private readonly keepVersionsMs: number;
+  private closed = false;
+
+  constructor(private readonly opts: LanceDbOptions) {
+    this.compactEveryWrites = opts.compactEveryWrites ?? 50;
+    this.compactAfterDeleteMs = opts.compactAfterDeleteMs ?? 10_000;
+    this.keepVersionsMs = opts.keepVersionsMs ?? 30_000;
+  }
+
+  async ensureCollection(name: string, dims: number): Promise<void> {
+    checkName('collection', name);
+    if (!Number.isInteger(dims) || dims < 1 || dims > 65_536) {
+      throw new VectorStoreError(VectorStoreErrorCode.InvalidArgument, `invalid dimension ${dims}`);
+    }
+    let c = await this.collection(name);
+    if (!c) {
+      const { Field, FixedSizeList, Float32, Schema, Utf8 } = lance().arrow;
+      const schema = new Schema([
+        new Field('id', new Utf8(), false),
+        new Field('vector', new FixedSizeList(dims, new Field('item', new Float32(), true)), false),
+        new Field('text', new Utf8(), true),
+      ]);
+      // existOk: another process may create it at the same moment; the dimension is checked below either way.
+      await (await this.db()).createEmptyTable(name, schema, { existOk: true });
+      c = await this.collection(name);
+      if (!c) throw new Error(`collection ${name} was created but cannot be opened`);
+    }
+    if (c.dims !== dims) {
+      throw new VectorStoreError(
+        VectorStoreErrorCode.DimensionMismatch,
+        `collection ${name} holds ${c.dims}-dimensional vectors, not ${dims}`,
+      );
+    }
+  }
+
+  async upsert(collection: string, records: readonly VectorRecord[]): Promise<void> {
+    checkName('collection', collection);
+    if (!records.length) return;
+    const c = await this.collection(collection);
+    if (!c) {
+      throw new VectorStoreError(
+        VectorStoreErrorCode.UnknownCollection,
+        `collection ${collection} does not exist (ensureCollection first)`,
+      );
+    }
+    // The last record of an id wins, as if they had been upserted one after another.
+    const byId = new Map<string, VectorRecord>();
+    for (const r of records) {
+      if (typeof r.id !== 'string' || !r.id) {
+        throw new VectorStoreError(VectorStoreErrorCode.InvalidArgument, 'every record needs a non-empty id');
+      }
+      checkVector(r.vector, c.dims, `record ${r.id}`);
+      byId.set(r.id, r);
+    }
+    await this.write(c, async () => {
+      await this.addPayloadColumns(
+        c,
+        collection,
+        [...byId.values()].map((r) => r.payload),
+      );
+      const rows = [...byId.values()].map((r) => {
+        const row: Record<string, unknown> = { id: r.id, vector: Array.from(r.vector), text: r.text ?? null };
+        for (const column of c.columns.keys()) row[column] = r.payload[column] ?? null;
+        return row;
+      });
+      await c.table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rows);
+    });
+    this.afterWrite(c, collection, false);
+  }
+
+  async search(collection: string, vector: VectorLike, options: VectorSearchOptions): Promise<VectorSearchHit[]> {
+    checkName('collection', collection);
+    if (!Number.isInteger(options.k) || options.k < 1 || options.k > MAX_K) {
+      throw new VectorStoreError(VectorStoreErrorCode.InvalidArgument, `k must be an integer in 1..${MAX_K}`);
+    }
+    const c = await this.collection(collection);
+    if (!c) return [];
+    checkVector(vector, c.dims, 'the query vector');
+    if (!vector.some((x) => x !== 0)) return [];
+    const filter = options.filter ?? {};
+    await this.refreshColumnsFor(c, filter);
+    const where = andSql(
+      filterToSql(filter, c.columns),
+      options.excludeIds?.length ? idsIn(options.excludeIds, true) : null,
+    );
+    if (where === false) return [];
+    let query = c.table
+      .vectorSearch(Float32Array.from(vector))
+      .distanceType('cosine')
+      .select(['id', 'text', '_distance', ...c.columns.keys()])
+      .limit(options.k);
+    if (where) query = query.where(where);
+    const rows = (await query.toArray()) as Record<string, unknown>[];
+    const hits: VectorSearchHit[] = [];
+    for (const row of rows) {
+      // Cosine distance is 1 - cosine similarity. Rows arrive nearest first.
+      const score = 1 - Number(row._distance);
+      if (options.minScore !== undefined && !(score >= options.minScore)) continue;
+      const payload: Payload = {};
+      for (const column of c.columns.keys()) {
+        const value = row[column];
+        if (value !== null && value !== undefined) payload[column] = value as Payload[string];
+      }
+      hits.push({ id: String(row.id), score, payload, text: (row.text as string | null) ?? null });
+    }
+    return hits;
+  }
+
+  async deleteWhere(collection: string, filter: VectorFilter): Promise<number> {
+    checkName('collection', collection);
+    if (!Object.keys(filter).length) {
+      throw new VectorStoreError(VectorStoreErrorCode.InvalidArgument, 'deleteWhere needs at least one condition');
+    }
+    const c = await this.collection(collection);
+    if (!c) return 0;
+    await this.refreshColumnsFor(c, filter);
+    const where = filterToSql(filter, c.columns);
+    if (where === false) return 0;
+    // A filter whose every condition is "null" on a never-stored field matches every record: refused above only
+    // when empty, so keep "delete everything" explicit here too.
+    return this.deletePredicate(c, collection, where ?? 'TRUE');
+  }
+
+  async deleteIds(collection: string, ids: readonly string[]): Promise<number> {
+    checkName('collection', collection);
+    if (!ids.length) return 0;
+    const c = await this.collection(collection);
+    if (!c) return 0;
+    let deleted = 0;
+    for (let i = 0; i < ids.length; i += DELETE_BATCH) {
+      deleted += await this.deletePredicate(c, collection, idsIn(ids.slice(i, i + DELETE_BATCH)) as string);
+    }
+    return deleted;
+  }
+
+  async ping(): Promise<void> {
+    await (await this.db()).tableNames();
+  }
+
+  /**
+   * Compacts the collection's small fragments into larger ones, rewrites fragments with many deleted rows, and
+   * removes versions older than `keepVersionsMs`. Runs in the collection's write chain.
+   */
+  async compact(collection: string): Promise<void> {
+    const c = await this.collection(collection);
+    if (c) await this.compactNow(c, collection);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = await Promise.all([...this.collections.values()].map((p) => p.catch(() => null)));
+    for (const c of all) {
+      if (!c) continue;
+      if (c.compactTimer) clearTimeout(c.compactTimer);
+      await c.tail.catch(() => undefined);
+      c.table.close();
+    }
+    this.collections.clear();
+    if (this.connection) (await this.connection.catch(() => null))?.close();
+    this.connection = null;
+  }
+
+  private db(): Promise<Connection> {
+    if (this.closed) return Promise.reject(new Error('the vector store is closed'));
+    if (!this.connection) {
+      const dir = this.opts.dir;
+      this.connection = (async () => {
+        mkdirSync(dir, { recursive: true });
+        return lance().lancedb.connect(dir, { readConsistencyInterval: this.opts.readConsistencyS ?? 1 });
+      })();
+      // A failed connect is tried again by the next call.
+      this.connection.catch(() => (this.connection = null));
+    }
+    return this.connection;
+  }
+
+  /** The open collection, or null if it does not exist (not cached: another process may create it). */
+  private async collection(name: string): Promise<Collection | null> {
+    let pending = this.collections.get(name);
+    if (!pending) {
+      pending = this.open(name);
+      this.collections.set(name, pending);
+    }
+    try {
+      const c = await pending;
+      if (!c && this.collections.get(name) === pending) this.collections.delete(name);
+      return c;
+    } catch (err) {
+      if (this.collections.get(name) === pending) this.collections.delete(name);
+      throw err;
+    }
+  }
+
+  private async open(name: string): Promise<Collection | null> {
+    const db = await this.db();
+    if (!(await db.tableNames()).includes(name)) return null;
+    const table = await db.openTable(name);
+    const schema = await table.schema();
+    const vector = schema.fields.find((f) => f.name === 'vector');
+    if (!vector || !lance().arrow.DataType.isFixedSizeList(vector.type)) {
+      throw new Error(`table ${name} in ${this.opts.dir} is not a vector collection (no fixed-size vector column)`);
+    }
+    return {
+      table,
+      dims: (vector.type as FixedSizeList).listSize,
+      columns: payloadColumns(schema),
+      tail: Promise.resolve(),
+      writesSinceCompaction: 0,
+      compactTimer: null,
+    };
+  }
+
+  /** Re-reads the schema when a filter names a field this process has not seen (another process may have added it). */
+  private async refreshColumnsFor(c: Collection, filter: VectorFilter): Promise<void> {
+    if (Object.keys(filter).every((f) => c.columns.has(f))) return;
+    c.columns = payloadColumns(await c.table.schema());
+  }
+
+  /** Adds a column for each payload field not stored yet; checks that every value has its field's type. */
+  private async addPayloadColumns(c: Collection, collection: string, payloads: Payload[]): Promise<void> {
+    const added = new Map<string, PayloadFieldType>();
+    for (const payload of payloads) {
+      for (const [field, value] of Object.entries(payload)) {
+        checkName('payload field', field);
+        if (typeof value === 'number' && !Number.isFinite(value)) {
+          throw new VectorStoreError(VectorStoreErrorCode.InvalidArgument, `payload field ${field} is not finite`);
+        }
+        const type = payloadFieldType(value);
+        if (value !== null && type === null) {
+          throw new VectorStoreError(
+            VectorStoreErrorCode.InvalidArgument,
+            `payload field ${field} must be a string, number, boolean or null`,
+          );
+        }
+        if (type === null) continue;
+        const expected = c.columns.get(field) ?? added.get(field);
+        if (expected && expected !== type) {
+          throw new VectorStoreError(
+            VectorStoreErrorCode.InvalidArgument,
+            `payload field ${field} of collection ${collection} holds ${expected} values, not ${type}`,
+          );
+        }
+        if (!expected) added.set(field, type);
+      }
+    }
+    if (!added.size) return;
+    try {
+      const { Field } = lance().arrow;
+      await c.table.addColumns([...added].map(([name, type]) => new Field(name, arrowType(type), true)));
+    } catch (err) {
+      // Another process may have added them meanwhile: fine if they now exist with the same types.
+      c.columns = payloadColumns(await c.table.schema());
+      if ([...added].some(([name, type]) => c.columns.get(name) !== type)) throw err;
+      return;
+    }
+    for (const [name, type] of added) c.columns.set(name, type);
+  }
+
+  private async deletePredicate(c: Collection, collection: string, predicate: string): Promise<number> {
+    const res = await this.write(c, () => c.table.delete(predicate));
+    const deleted = res.numDeletedRows ?? 0;
+    if (deleted > 0) this.afterWrite(c, collection, true);
+    return deleted;
+  }
+
+  private write<T>(c: Collection, fn: () => Promise<T>): Promise<T> {
+    const result = c.tail.then(fn);
+    c.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  private afterWrite(c: Collection, collection: string, deleted: boolean): void {
+    if (this.closed) return;
+    c.writesSinceCompaction++;
+    if (c.writesSinceCompaction >= this.compactEveryWrites) {
+      void this.compactNow(c, collection);
+    } else if (deleted && !c.compactTimer) {
+      c.compactTimer = setTimeout(() => void this.compactNow(c, collection), this.compactAfterDeleteMs);
+      c.compactTimer.unref();
+    }
+  }
+
+  private async compactNow(c: Collection, collection: string): Promise<void> {
+    if (c.compactTimer) clearTimeout(c.compactTimer);
+    c.compactTimer = null;
+    c.writesSinceCompaction = 0;
+    try {
+      await this.write(c, () => c.table.optimize({ cleanupOlderThan: new Date(Date.now() - this.keepVersionsMs) }));
+    } catch (err) {
+      // Maintenance only: the data is intact, and the next writes schedule another try.
+      this.logger.warn(`compacting vector collection ${collection}: ${(err as Error).message}`);
+    }
+  }
+}
+
+function checkVector(vector: VectorLike, dims: number, what: string): void {
+  if (vector.length !== dims) {
+    throw new VectorStoreError(
+      VectorStoreErrorCode.DimensionMismatch,
+      `${what} has ${vector.length} dimensions, the collection ${dims}`,
+    );
+  }
+  for (let i = 0; i < vector.length; i++) {
+    if (!Number.isFinite(vector[i])) {
+      throw new VectorStoreError(VectorStoreErrorCode.InvalidArgument, `${what} has a non-finite value`);
+    }
+  }
+}
+
+/** Payload columns of a table schema: every column besides id, vector and text, by arrow type. */
+function payloadColumns(schema: Schema): Map<string, PayloadFieldType> {
+  const { DataType } = lance().arrow;
+  const columns = new Map<string, PayloadFieldType>();
+  for (const f of schema.fields) {
+    if (f.name === 'id' || f.name === 'vector' || f.name === 'text') continue;
+    if (DataType.isUtf8(f.type) || DataType.isLargeUtf8(f.type)) columns.set(f.name, 'string');
+    else if (DataType.isFloat(f.type) || DataType.isInt(f.type)) columns.set(f.name, 'number');
+    else if (DataType.isBool(f.type)) columns.set(f.name, 'boolean');
+  }
+  return columns;
+}
