@@ -15,9 +15,6 @@ import { GenerationError } from './generation-error';
 import { PromptTooLongError, fitPrompt } from './prompt-fitter';
 import { StopSequenceFilter } from './stop-sequence-filter';
 
-/** Role markers and separators a chat template adds per message, for the first fitting estimate. */
-const PER_MESSAGE_OVERHEAD = 4;
-
 export interface GenerationHooks {
   signal: AbortSignal;
   /** Called once the prompt is accepted (tokenized and within the context), before decoding starts. */
@@ -107,7 +104,7 @@ export class GenerationService {
           limit,
           budgets: payload.sectionBudgets,
           countTokens,
-          perMessageOverhead: PER_MESSAGE_OVERHEAD,
+          perMessageOverhead: model.messageOverhead,
         });
       } catch (err) {
         if (!(err instanceof PromptTooLongError)) throw err;

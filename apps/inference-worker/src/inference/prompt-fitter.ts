@@ -30,60 +30,73 @@ export class PromptTooLongError extends Error {
 }
 
 /**
- * Fits a sectioned prompt (system, summary, memories, verbatim turns, new input) into a token limit: first each
- * section into its budget, then the whole into the limit, dropping verbatim turns oldest first, then memories
- * lowest score first, then the summary. System messages and the new input are never dropped. Pure: the token
- * counter is injected (the model's own tokenizer in the worker).
+ * Fits a sectioned prompt (system, summary, memories, verbatim turns, new input) into a token limit: each section
+ * into its budget, then the whole into the limit. Verbatim turns go first, oldest first (so the newest turns that
+ * fit are kept), then memories lowest score first, then the summary; system messages and the new input are never
+ * dropped. Turns are counted newest first and only until the room is used up: a long history costs the
+ * tokenizer only what can be kept. Pure: the token counter is injected (the model's own tokenizer in the worker).
  */
 export function fitPrompt(messages: ChatMessage[], opts: FitOptions): FitResult {
-  const entries: Entry[] = messages.map((message) => ({
-    message,
-    section: message.section ?? 'input',
-    tokens: opts.countTokens(message.content) + opts.perMessageOverhead,
-  }));
-  const kept = new Set(entries);
-  const dropped: Entry[] = [];
+  const count = (m: ChatMessage) => opts.countTokens(m.content) + opts.perMessageOverhead;
+  const turns: ChatMessage[] = [];
+  const kept = new Map<ChatMessage, Entry>();
+  const dropped: ChatMessage[] = [];
+  for (const message of messages) {
+    const section = message.section ?? 'input';
+    if (section === 'turn') turns.push(message);
+    else kept.set(message, { message, section, tokens: count(message) });
+  }
+  const entriesOf = (section: PromptSection) => [...kept.values()].filter((e) => e.section === section);
   const drop = (e: Entry) => {
-    if (kept.delete(e)) dropped.push(e);
+    if (kept.delete(e.message)) dropped.push(e.message);
   };
+  const total = () => [...kept.values()].reduce((n, e) => n + e.tokens, 0);
 
-  const turns = entries.filter((e) => e.section === 'turn'); // chronological
-  const memories = entries
-    .filter((e) => e.section === 'memory')
-    .sort((a, b) => (a.message.score ?? 0) - (b.message.score ?? 0));
-  const summaries = entries.filter((e) => e.section === 'summary');
-  const dropOrder: Record<'turn' | 'memory' | 'summary', Entry[]> = {
-    turn: turns,
-    memory: memories,
-    summary: summaries,
-  };
-
-  for (const section of ['turn', 'memory', 'summary'] as const) {
+  // Memories lowest score first, then the summary: into their budgets, then (below) into the limit.
+  const droppable = [
+    ...entriesOf('memory').sort((a, b) => (a.message.score ?? 0) - (b.message.score ?? 0)),
+    ...entriesOf('summary'),
+  ];
+  for (const section of ['memory', 'summary'] as const) {
     const budget = opts.budgets?.[section];
     if (budget === undefined) continue;
-    let used = sum(dropOrder[section]);
-    for (const e of dropOrder[section]) {
+    let used = sum(entriesOf(section));
+    for (const e of droppable.filter((d) => d.section === section)) {
       if (used <= budget) break;
       drop(e);
       used -= e.tokens;
     }
   }
-
-  let total = sum([...kept]);
-  for (const e of [...turns, ...memories, ...summaries]) {
-    if (total <= opts.limit) break;
-    if (!kept.has(e)) continue;
+  for (const e of droppable) {
+    if (total() <= opts.limit) break;
     drop(e);
-    total -= e.tokens;
   }
-  if (total > opts.limit) throw new PromptTooLongError(total);
+  const fixed = total();
+  if (fixed > opts.limit) throw new PromptTooLongError(fixed);
 
-  const keptEntries = entries.filter((e) => kept.has(e));
+  // The newest turns that fit in what is left (and in the turn budget).
+  let room = Math.min(opts.limit - fixed, opts.budgets?.turn ?? Infinity);
+  let firstKept = turns.length;
+  const turnEntries = new Map<ChatMessage, Entry>();
+  for (let i = turns.length - 1; i >= 0; i--) {
+    const tokens = count(turns[i]!);
+    if (tokens > room) break;
+    room -= tokens;
+    firstKept = i;
+    turnEntries.set(turns[i]!, { message: turns[i]!, section: 'turn', tokens });
+  }
+  dropped.unshift(...turns.slice(0, firstKept));
+
+  const keptEntries: Entry[] = [];
+  for (const m of messages) {
+    const e = kept.get(m) ?? turnEntries.get(m);
+    if (e) keptEntries.push(e);
+  }
   const tokens: Record<string, number> = {};
   for (const e of keptEntries) tokens[e.section] = (tokens[e.section] ?? 0) + e.tokens;
   return {
     messages: keptEntries.map((e) => e.message),
-    estimatedTokens: total,
+    estimatedTokens: sum(keptEntries),
     context: {
       tokens,
       summaryId: keptEntries.find((e) => e.section === 'summary')?.message.ref ?? null,
@@ -91,7 +104,7 @@ export function fitPrompt(messages: ChatMessage[], opts: FitOptions): FitResult 
         .filter((e) => e.section === 'memory')
         .map((e) => ({ id: e.message.ref ?? '', score: e.message.score ?? null })),
       verbatimIds: keptEntries.filter((e) => e.section === 'turn' && e.message.ref).map((e) => e.message.ref!),
-      droppedIds: dropped.filter((e) => e.message.ref).map((e) => e.message.ref!),
+      droppedIds: dropped.filter((m) => m.ref).map((m) => m.ref!),
     },
   };
 }

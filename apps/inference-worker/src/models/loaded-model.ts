@@ -16,6 +16,8 @@ export class LoadedModel {
     readonly context: LlamaContext,
     readonly chatWrapper: ChatWrapper,
     readonly charset: CharsetGuard,
+    /** Template tokens the chat wrapper adds per message (measured at load), for prompt-fitting estimates. */
+    readonly messageOverhead: number,
   ) {
     this.sequences = new SequencePool(context);
   }

@@ -2,12 +2,14 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import type { ConfigType } from '@nestjs/config';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Llama } from 'node-llama-cpp';
+import type { ChatHistoryItem, ChatWrapper, Llama, LlamaModel } from 'node-llama-cpp';
 import { LlmModelDefinition, ReadinessRegistry } from '@llmp/platform';
 import { workerConfig } from '../config/worker.config';
 import { CharsetGuard } from './charset-guard';
 import { LlamaCpp, loadLlamaCpp } from './llama-cpp';
 import { LoadedModel } from './loaded-model';
+
+const DEFAULT_MESSAGE_OVERHEAD = 4;
 
 /** Loads the models this worker serves at start-up; a missing or corrupt file stops the worker naming the path. */
 @Injectable()
@@ -81,7 +83,8 @@ export class ModelHost implements OnModuleInit, OnApplicationShutdown {
         `(gpu ${llama.gpu || 'none'}, ${def.slots} slots, ${def.threads} threads, context ${context.contextSize}, ` +
         `chat wrapper ${chatWrapper.wrapperName}${charset.restricted ? ', restricted charset' : ''})`,
     );
-    return new LoadedModel(lib, def, model, context, chatWrapper, charset);
+    const overhead = measureMessageOverhead(model, chatWrapper, charset);
+    return new LoadedModel(lib, def, model, context, chatWrapper, charset, overhead);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -90,4 +93,31 @@ export class ModelHost implements OnModuleInit, OnApplicationShutdown {
       await m.model.dispose().catch(() => undefined);
     }
   }
+}
+
+/**
+ * Template tokens per message: the growth of a rendered chat per added exchange, minus its text's tokens. A model
+ * whose vocabulary cannot tokenize its own chat template (llama.cpp would abort the process) gets a default; it
+ * cannot serve chat anyway.
+ */
+function measureMessageOverhead(model: LlamaModel, wrapper: ChatWrapper, charset: CharsetGuard): number {
+  const text = 'hello';
+  const rendered = (history: ChatHistoryItem[]) => wrapper.generateContextState({ chatHistory: history }).contextText;
+  const sample = rendered([
+    { type: 'user', text },
+    { type: 'model', response: [text] },
+  ]);
+  if (charset.unsupported(sample.toString()).length > 0) return DEFAULT_MESSAGE_OVERHEAD;
+  const render = (history: ChatHistoryItem[]) => rendered(history).tokenize(model.tokenizer).length;
+  const one = render([
+    { type: 'user', text },
+    { type: 'model', response: [] },
+  ]);
+  const two = render([
+    { type: 'user', text },
+    { type: 'model', response: [text] },
+    { type: 'user', text },
+    { type: 'model', response: [] },
+  ]);
+  return Math.max(1, Math.ceil((two - one - 2 * model.tokenize(text).length) / 2));
 }
