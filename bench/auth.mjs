@@ -17,7 +17,7 @@
 // to each request. (autocannon's rate option is no steady rate: each connection sends its quota for the second
 // back-to-back, then pauses.) CPU of every process from /proc.
 // Writes bench/results/auth.json and .md. Never fails on timing.
-import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,24 +29,16 @@ import {
   fmt,
   machineBusyMs,
   markdownTable,
-  mean,
   median,
   parseArgs,
-  percentile,
   procCpuMs,
   round,
+  runMain,
+  stat,
+  withOthers,
   writeResults,
 } from './lib/common.mjs';
-import {
-  authDatabase,
-  deleteKeys,
-  freePort,
-  killAll,
-  postgresCpuMs,
-  startApp,
-  startPrivateRedis,
-  waitReady,
-} from './lib/platform.mjs';
+import { authDatabase, freePort, postgresCpuMs, startApp, startRun, waitReady } from './lib/platform.mjs';
 
 const ROUTE = '/v1/models';
 const TARGETS = { reqPerGatewayCore: 3000, addedP99Ms: 2 };
@@ -111,18 +103,6 @@ function load(url, headers, { connections, duration }) {
   });
 }
 
-function stat(values) {
-  return {
-    n: values.length,
-    mean: round(mean(values)),
-    p50: round(percentile(values, 50)),
-    p90: round(percentile(values, 90)),
-    p99: round(percentile(values, 99)),
-    p99_9: round(percentile(values, 99.9)),
-    max: round(values.reduce((a, b) => Math.max(a, b), -Infinity)),
-  };
-}
-
 /** Redis's cumulative command statistics: calls and µs per command (commands run inside Lua scripts included). */
 async function commandStats(redis) {
   const out = {};
@@ -167,14 +147,7 @@ function procKernelMs(pid, tid) {
   }
 }
 
-/** Adds what the rest of the machine (other work on this shared machine) used: whole machine minus the known. */
-function withOthers(cores) {
-  if (cores.machine == null) return cores;
-  const known = Object.entries(cores)
-    .filter(([k]) => k !== 'machine' && !k.startsWith('gateway main thread'))
-    .reduce((a, [, v]) => a + v, 0);
-  return { ...cores, 'other processes': round(cores.machine - known, 2) };
-}
+const LATENCY_PERCENTILES = [50, 90, 99, 99.9];
 
 /** One measured run against the gateway: figures, exact latency samples (kept apart, not written out). */
 async function measure(ctx, gateway, spec) {
@@ -186,7 +159,8 @@ async function measure(ctx, gateway, spec) {
   const cpuAfter = ctx.probe(gateway);
   const cmdAfter = await commandStats(ctx.redis);
   const requests = result.requests.total;
-  const cores = withOthers(cpuDelta(cpuBefore, cpuAfter, wallMs));
+  // The gateway's main thread is a part of the gateway.
+  const cores = withOthers(cpuDelta(cpuBefore, cpuAfter, wallMs), (k) => k.startsWith('gateway main thread'));
   const perRequestUs = (k) =>
     cpuBefore[k] == null || cpuAfter[k] == null ? null : round(((cpuAfter[k] - cpuBefore[k]) * 1000) / requests, 1);
   const gatewayCpuS = (cpuAfter.gateway - cpuBefore.gateway) / 1000;
@@ -204,7 +178,7 @@ async function measure(ctx, gateway, spec) {
       req_s: round(requests / (wallMs / 1000), 1),
       req_s_per_gateway_core: round(requests / gatewayCpuS, 1),
       req_s_per_gateway_main_thread_core: round(requests / mainCpuS, 1),
-      latency_ms: stat(samples),
+      latency_ms: stat(samples, LATENCY_PERCENTILES),
       autocannon_latency_ms: {
         p50: result.latency.p50,
         p99: result.latency.p99,
@@ -436,7 +410,7 @@ function summarize(rounds, samples) {
         req_s_per_gateway_core: med(phase, (f) => f.req_s_per_gateway_core),
         req_s_per_gateway_main_thread_core: med(phase, (f) => f.req_s_per_gateway_main_thread_core),
         // Pooled over rounds.
-        latency_ms: stat(samples[side][phase].flat()),
+        latency_ms: stat(samples[side][phase].flat(), LATENCY_PERCENTILES),
         requests: runs.reduce((a, f) => a + f.requests, 0),
         non_2xx: runs.reduce((a, f) => a + f.non_2xx, 0),
         errors: runs.reduce((a, f) => a + f.errors, 0),
@@ -825,39 +799,16 @@ async function main() {
   const scratch = join(tmpdir(), `${runId}-auth`);
   mkdirSync(scratch, { recursive: true });
 
-  let ownRedis = null;
-  if (!cfg.redisUrl) {
-    ownRedis = await startPrivateRedis(scratch);
-    cfg.redisUrl = ownRedis.url;
-    cfg.redis = `redis-server ${ownRedis.version}, no persistence`;
-  } else {
-    cfg.redis = `Redis at ${cfg.redisUrl}`;
-  }
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(cfg.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  redis.on('error', () => undefined);
-  await redis.connect();
-  const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]) || null;
-
   let database = null;
-  const cleanup = async () => {
-    // The apps first, the private Redis last: the keys are deleted while it still answers.
-    await killAll(ownRedis ? [ownRedis.proc] : []);
-    await database
-      ?.drop()
-      .catch((err) => console.error(`dropping database ${database.database} failed: ${err.message}`));
-    const deleted = await deleteKeys(redis, `${runId}*`).catch(() => 0);
-    redis.disconnect();
-    await killAll();
-    rmSync(scratch, { recursive: true, force: true });
-    return deleted;
-  };
-  const onSignal = (sig) => {
-    console.error(`\n${sig}: stopping benchmark processes`);
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const { redis, redisUrl, ownRedis, cleanup } = await startRun({
+    scratch,
+    redisUrl: cfg.redisUrl,
+    keys: `${runId}*`,
+    database: () => database,
+  });
+  cfg.redisUrl = redisUrl;
+  cfg.redis = ownRedis ? `redis-server ${ownRedis.version}, no persistence` : `Redis at ${cfg.redisUrl}`;
+  const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]) || null;
 
   console.log(
     `auth benchmark: GET ${ROUTE}, ${cfg.rounds} round(s); per setup and round: ${cfg.warmupS} s warm-up, ` +
@@ -956,7 +907,4 @@ async function main() {
   console.log(`\nwrote ${files.join(', ')}`);
 }
 
-await main().catch((err) => {
-  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-  process.exitCode = 1;
-});
+await runMain(main);

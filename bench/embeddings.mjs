@@ -14,8 +14,7 @@
 // noisy; throughputs are medians over rounds, latency percentiles pool every round's samples. The platform runs as
 // in production, one process per app (auth with an API key on a throw-away database, embedding worker, gateway),
 // on a private redis-server. Writes bench/results/embeddings-<workload>.json and .md. Never fails on timing.
-import { fork } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,23 +30,23 @@ import {
   mean,
   median,
   parseArgs,
-  percentile,
   procCpuMs,
   round,
+  runMain,
+  stat,
+  withOthers,
   writeResults,
 } from './lib/common.mjs';
 import {
   authDatabase,
-  deleteKeys,
   freePort,
-  killAll,
   mintApiKey,
   postJson,
   postgresCpuMs,
+  runBaselineChild,
   scrapeMetrics,
   startApp,
-  startPrivateRedis,
-  track,
+  startRun,
   waitReady,
 } from './lib/platform.mjs';
 
@@ -75,26 +74,6 @@ function workloadTexts(workload) {
     );
   }
   throw new Error(`Unknown --workload ${workload}; one of: sentences, passages`);
-}
-
-function stat(values) {
-  return {
-    n: values.length,
-    mean: round(mean(values)),
-    p50: round(percentile(values, 50)),
-    p90: round(percentile(values, 90)),
-    p99: round(percentile(values, 99)),
-    max: round(values.length ? Math.max(...values) : NaN),
-  };
-}
-
-/** Adds what the rest of the machine used: whole machine minus the processes we know. */
-function withOthers(cores) {
-  if (cores.machine == null) return cores;
-  const known = Object.entries(cores)
-    .filter(([k]) => k !== 'machine')
-    .reduce((a, [, v]) => a + v, 0);
-  return { ...cores, 'other processes': round(cores.machine - known, 2) };
 }
 
 /**
@@ -192,25 +171,6 @@ async function baselineChild() {
   process.send({ loadMs, batched, single, reference }, () => process.exit(0));
 }
 
-async function runBaseline(cfg) {
-  const child = track(
-    fork(SELF, ['--baseline-child'], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, BENCH_BASELINE_CONFIG: JSON.stringify(cfg) },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    }),
-  );
-  return new Promise((resolvePromise, reject) => {
-    let result;
-    child.on('message', (m) => (result = m));
-    child.once('error', reject);
-    child.once('exit', (code, signal) => {
-      if (result) resolvePromise(result);
-      else reject(new Error(`in-process baseline exited with ${signal ?? code} before reporting`));
-    });
-  });
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Platform side.
 
@@ -262,6 +222,10 @@ function loadPhase(url, apiKey, texts, { concurrency, total, perRequest = 1 }, p
     const latencies = [];
     let failures = 0;
     let firstFailure = '';
+    // autocannon notices that `amount` is reached only at its next 1-second tick: the phase ends at the last
+    // response, and the CPU counters are read there.
+    let lastAt = 0;
+    let after;
     const before = probe?.();
     const t0 = performance.now();
     const instance = autocannon(
@@ -277,7 +241,7 @@ function loadPhase(url, apiKey, texts, { concurrency, total, perRequest = 1 }, p
       },
       (err, result) => {
         if (err) return reject(err);
-        const wallMs = performance.now() - t0;
+        const wallMs = lastAt - t0;
         if (failures || result.errors || result.timeouts) {
           return reject(
             new Error(
@@ -295,13 +259,17 @@ function loadPhase(url, apiKey, texts, { concurrency, total, perRequest = 1 }, p
           texts_per_s: round((requests * perRequest) / (wallMs / 1000), 1),
           latency_ms: stat(latencies),
           latency_samples_ms: latencies.map((x) => round(x, 3)),
-          ...(probe ? { cpu_cores: withOthers(cpuDelta(before, probe(), wallMs)) } : {}),
+          ...(probe ? { cpu_cores: withOthers(cpuDelta(before, after, wallMs)) } : {}),
         });
       },
     );
     instance.on('response', (_client, status, _bytes, responseTime) => {
       if (status === 200) latencies.push(responseTime);
       else if (!failures++) firstFailure = `(first: HTTP ${status})`;
+      if (latencies.length + failures === total) {
+        lastAt = performance.now();
+        after = probe?.();
+      }
     });
   });
 }
@@ -659,36 +627,15 @@ async function main() {
     ].join('\n'),
   );
 
-  let ownRedis = null;
-  if (!cfg.redisUrl) {
-    ownRedis = await startPrivateRedis(scratch);
-    cfg.redisUrl = ownRedis.url;
-    cfg.redis = `private redis-server ${ownRedis.version}, no persistence`;
-  } else {
-    cfg.redis = cfg.redisUrl;
-  }
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(cfg.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  redis.on('error', () => undefined);
-  await redis.connect();
-
   let auth = null;
-  const cleanup = async () => {
-    // The apps first, the private Redis last: the keys are deleted while it still answers.
-    await killAll(ownRedis ? [ownRedis.proc] : []);
-    await auth?.drop().catch((err) => console.error(`dropping database ${auth.database} failed: ${err.message}`));
-    const deleted = await deleteKeys(redis, `${runId}-*`).catch(() => 0);
-    redis.disconnect();
-    await killAll();
-    rmSync(scratch, { recursive: true, force: true });
-    return deleted;
-  };
-  const onSignal = (sig) => {
-    console.error(`\n${sig}: stopping benchmark processes`);
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const { redis, redisUrl, ownRedis, cleanup } = await startRun({
+    scratch,
+    redisUrl: cfg.redisUrl,
+    keys: `${runId}-*`,
+    database: () => auth,
+  });
+  cfg.redisUrl = redisUrl;
+  cfg.redis = ownRedis ? `private redis-server ${ownRedis.version}, no persistence` : cfg.redisUrl;
 
   console.log(
     `embeddings benchmark: ${MODEL_ID}, ${cfg.workload}, ${cfg.rounds} round(s); per round: in-process ` +
@@ -704,7 +651,7 @@ async function main() {
       for (const side of order) {
         const t0 = performance.now();
         if (side === 'baseline') {
-          r.baseline = await runBaseline({
+          r.baseline = await runBaselineChild(SELF, {
             modelDir: cfg.modelDir,
             threads: cfg.threads,
             texts,
@@ -766,8 +713,5 @@ async function main() {
 if (process.argv.includes('--baseline-child')) {
   await baselineChild();
 } else {
-  await main().catch((err) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-    process.exitCode = 1;
-  });
+  await runMain(main);
 }

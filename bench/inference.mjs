@@ -11,10 +11,8 @@
 // The platform runs as in production, one process per app (auth too, with an API key, when the build has it),
 // against a private redis-server of the run. Writes bench/results/inference-<model>.json and .md. Never fails on
 // timing.
-import { execFileSync, fork, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,15 +23,28 @@ import {
   environment,
   fmt,
   markdownTable,
-  mean,
   median,
   parseArgs,
   machineBusyMs,
-  percentile,
   procCpuMs,
   round,
+  runMain,
+  stat,
+  withOthers,
   writeResults,
 } from './lib/common.mjs';
+import {
+  authDatabase,
+  freePort,
+  mintApiKey,
+  postJson,
+  postgresCpuMs,
+  runBaselineChild,
+  scrapeMetrics,
+  startApp,
+  startRun,
+  waitReady,
+} from './lib/platform.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const SHARED = resolve(REPO_ROOT, '..', 'shared');
@@ -100,15 +111,6 @@ async function runPhase(one, { concurrency, total, maxTokens }, probe) {
   return summary;
 }
 
-/** Adds what the rest of the machine (other work on this shared machine) used: whole machine minus the known. */
-function withOthers(cores) {
-  if (cores.machine == null) return cores;
-  const known = Object.entries(cores)
-    .filter(([k]) => k !== 'machine')
-    .reduce((a, [, v]) => a + v, 0);
-  return { ...cores, 'other processes': round(cores.machine - known, 2) };
-}
-
 function summarizePhase(results, wallMs, spec) {
   const tokens = results.reduce((a, r) => a + r.tokens, 0);
   const ttft = results.map((r) => r.ttftMs).filter(Number.isFinite);
@@ -141,17 +143,6 @@ function summarizePhase(results, wallMs, spec) {
         }
       : {}),
     ttft_samples_ms: ttft.map((x) => round(x, 3)),
-  };
-}
-
-function stat(values) {
-  return {
-    n: values.length,
-    mean: round(mean(values)),
-    p50: round(percentile(values, 50)),
-    p90: round(percentile(values, 90)),
-    p99: round(percentile(values, 99)),
-    max: round(Math.max(...values)),
   };
 }
 
@@ -245,96 +236,11 @@ async function baselineChild() {
   });
 }
 
-const children = new Set();
-// Whatever happens, no process of the benchmark outlives it.
-process.on('exit', () => {
-  for (const c of children) c.kill('SIGKILL');
-});
-
-function track(child) {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-async function runBaseline(cfg) {
-  const child = track(
-    fork(SELF, ['--baseline-child'], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, BENCH_BASELINE_CONFIG: JSON.stringify(cfg) },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    }),
-  );
-  return new Promise((resolvePromise, reject) => {
-    let result;
-    child.on('message', (m) => (result = m));
-    child.once('error', reject);
-    child.once('exit', (code, signal) => {
-      if (result) resolvePromise(result);
-      else reject(new Error(`in-process baseline exited with ${signal ?? code} before reporting`));
-    });
-  });
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Platform side: worker + gateway as child processes, the same workload over HTTP with streaming.
 
-async function freePort() {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => res(port));
-    });
-  });
-}
-
 /** Where the built apps are: dist/ (from `node infra/scripts/build.mjs`), or another build given with --dist. */
 let distDir = join(REPO_ROOT, 'dist');
-
-function startApp(name, env) {
-  const entry = join(distDir, 'apps', name, 'src', 'main.js');
-  if (!existsSync(entry)) throw new Error(`${entry} is missing: run node infra/scripts/build.mjs`);
-  const proc = track(spawn(process.execPath, [entry], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
-  let output = '';
-  const keep = (d) => (output = (output + d.toString()).slice(-20000));
-  proc.stdout.on('data', keep);
-  proc.stderr.on('data', keep);
-  const exited = new Promise((res) => proc.once('exit', (code, signal) => res(signal ?? code)));
-  return {
-    name,
-    proc,
-    url: `http://127.0.0.1:${env.PORT}`,
-    output: () => output,
-    alive: () => proc.exitCode === null && proc.signalCode === null,
-    stop: async () => {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-async function waitReady(app, timeoutMs = 90000) {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    if (!app.alive()) throw new Error(`${app.name} exited during start-up:\n${app.output()}`);
-    try {
-      const res = await fetch(`${app.url}/health/ready`);
-      if (res.ok) return;
-      last = `${res.status} ${await res.text()}`;
-    } catch (err) {
-      last = err.message;
-    }
-    await sleep(100);
-  }
-  throw new Error(`${app.name} not ready after ${timeoutMs} ms (${last}):\n${app.output()}`);
-}
 
 /**
  * Starts the platform as it runs in production, one process per app: the auth app too when the build has one
@@ -356,12 +262,12 @@ async function startPlatform(cfg, prefix, yamlPath, auth) {
   try {
     let authApp = null;
     if (auth) {
-      authApp = startApp('auth', { ...base, PORT: String(await freePort()) });
+      authApp = startApp(distDir, 'auth', { ...base, PORT: String(await freePort()) });
       apps.push(authApp);
       await waitReady(authApp);
     }
-    const worker = startApp('inference-worker', { ...base, PORT: String(await freePort()) });
-    const gateway = startApp('api-gateway', { ...base, PORT: String(await freePort()), HOST: '127.0.0.1' });
+    const worker = startApp(distDir, 'inference-worker', { ...base, PORT: String(await freePort()) });
+    const gateway = startApp(distDir, 'api-gateway', { ...base, PORT: String(await freePort()), HOST: '127.0.0.1' });
     apps.push(worker, gateway);
     await Promise.all([worker, gateway].map((a) => waitReady(a)));
     const apiKey = await credential(cfg, gateway, auth);
@@ -378,16 +284,6 @@ async function startPlatform(cfg, prefix, yamlPath, auth) {
   }
 }
 
-async function postJson(url, body, headers = {}) {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, text, json: () => JSON.parse(text) };
-}
-
 /** The API key the benchmark sends: none if the gateway answers without one, else a fresh key of the admin. */
 async function credential(cfg, gateway, auth) {
   const probe = { model: cfg.modelId, prompt: cfg.prompt, max_tokens: 1, temperature: TEMPERATURE };
@@ -396,72 +292,11 @@ async function credential(cfg, gateway, auth) {
   if (anonymous.status !== 401 || !auth) {
     throw new Error(`POST /v1/completions without a key answered ${anonymous.status}: ${anonymous.text}`);
   }
-  const login = await postJson(`${gateway.url}/v1/auth/token`, auth.admin);
-  if (login.status !== 200) throw new Error(`admin login answered ${login.status}: ${login.text}`);
-  const created = await postJson(
-    `${gateway.url}/v1/api-keys`,
-    { name: 'bench' },
-    { authorization: `Bearer ${login.json().access_token}` },
-  );
-  if (created.status !== 201) throw new Error(`creating an API key answered ${created.status}: ${created.text}`);
-  const key = created.json().key;
+  const key = await mintApiKey(gateway.url, auth.admin);
   const check = await postJson(`${gateway.url}/v1/completions`, probe, { authorization: `Bearer ${key}` });
   if (check.status !== 200)
     throw new Error(`POST /v1/completions with the new key answered ${check.status}: ${check.text}`);
   return key;
-}
-
-/** CPU time (ms) of the Postgres backends serving one database: their process titles name it. */
-function postgresCpuMs(database) {
-  let total = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    let title;
-    try {
-      title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (title.startsWith('postgres: ') && title.includes(` ${database} `)) total += procCpuMs(pid) ?? 0;
-  }
-  return total;
-}
-
-/** A throw-away Postgres database for the auth app, when the build has one; dropped at the end. */
-async function authSetup(runId, pgAdminUrl) {
-  if (!existsSync(join(distDir, 'apps', 'auth', 'src', 'main.js'))) return null;
-  const { default: pg } = await import('pg');
-  const name = runId.replace(/-/g, '_');
-  const admin = new pg.Client({ connectionString: pgAdminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(pgAdminUrl);
-  url.pathname = `/${name}`;
-  const password = `Bench-${randomBytes(9).toString('base64url')}-9a!`;
-  return {
-    database: name,
-    admin: { username: 'admin', password },
-    env: {
-      DATABASE_URL: url.toString(),
-      AUTH_ADMIN_USERNAME: 'admin',
-      AUTH_ADMIN_PASSWORD: password,
-      // The limits are checked on every request as usual, but set high enough never to throttle the benchmark.
-      AUTH_DEFAULT_USER_RPM: '1000000',
-      AUTH_DEFAULT_USER_TPM: '1000000000',
-    },
-    drop: async () => {
-      const c = new pg.Client({ connectionString: pgAdminUrl });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
 }
 
 /** One completion over HTTP. Streaming: TTFT at the first text delta, tokens from the usage chunk. */
@@ -536,21 +371,10 @@ function httpRequester(gatewayUrl, cfg, stream, apiKey) {
 }
 
 // Prometheus scrapes around a phase: means of the platform's own stage timings, to say where the time goes.
-async function scrape(url) {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const values = new Map();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const sp = line.lastIndexOf(' ');
-    values.set(line.slice(0, sp), Number(line.slice(sp + 1)));
-  }
-  return values;
-}
-
 function histogramMeanMs(before, after, name) {
   const total = (m, suffix) => {
     let s = 0;
-    for (const [k, v] of m) if (k === `${name}${suffix}` || k.startsWith(`${name}${suffix}{`)) s += v;
+    for (const [k, v] of Object.entries(m)) if (k === `${name}${suffix}` || k.startsWith(`${name}${suffix}{`)) s += v;
     return s;
   };
   const count = total(after, '_count') - total(before, '_count');
@@ -588,7 +412,10 @@ async function runPlatform(cfg, prefix, yamlPath, redis, auth) {
       }
     };
     const stages = {};
-    const scraped = async () => ({ g: await scrape(platform.gateway.url), w: await scrape(platform.worker.url) });
+    const scraped = async () => ({
+      g: await scrapeMetrics(`${platform.gateway.url}/metrics`),
+      w: await scrapeMetrics(`${platform.worker.url}/metrics`),
+    });
     const wpid = platform.worker.proc.pid;
     const probe = () => {
       const total = procCpuMs(wpid);
@@ -655,59 +482,6 @@ async function syntheticModel() {
     rmSync(partial, { force: true });
   }
   return out;
-}
-
-/**
- * A redis-server of the run's own, as the shared one is configured (no persistence). The platform's
- * request/response channels (the gateway's auth RPC over @nestjs/microservices) are not namespaced by
- * QUEUE_PREFIX, so on a shared Redis another platform running on the machine (tests, `npm start`) answers the
- * benchmark's RPCs too. A private server keeps the run to itself; `--redis-url` uses a given Redis instead.
- */
-async function startPrivateRedis(dir) {
-  const port = await freePort();
-  const proc = track(
-    spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    ),
-  );
-  let output = '';
-  proc.stdout.on('data', (d) => (output = (output + d).slice(-4000)));
-  proc.stderr.on('data', (d) => (output = (output + d).slice(-4000)));
-  const failed = new Promise((_, reject) => {
-    proc.once('error', (err) => reject(new Error(`cannot start redis-server (${err.message}); pass --redis-url`)));
-    proc.once('exit', (code) => reject(new Error(`redis-server exited with ${code}:\n${output}`)));
-  });
-  failed.catch(() => undefined);
-  const { Redis } = await import('ioredis');
-  const url = `redis://127.0.0.1:${port}`;
-  const deadline = Date.now() + 10000;
-  for (;;) {
-    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => undefined);
-    try {
-      await Promise.race([probe.connect(), failed]);
-      const info = await probe.info('server');
-      return { url, proc, version: /redis_version:(\S+)/.exec(info)?.[1] ?? '?' };
-    } catch (err) {
-      if (Date.now() > deadline || proc.exitCode !== null) throw err;
-      await sleep(50);
-    } finally {
-      probe.disconnect();
-    }
-  }
-}
-
-async function deleteKeys(redis, pattern) {
-  let cursor = '0';
-  let deleted = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) deleted += await redis.del(...keys);
-  } while (cursor !== '0');
-  return deleted;
 }
 
 function ttftAdded(inproc, platform) {
@@ -1150,38 +924,15 @@ async function main() {
     ].join('\n'),
   );
 
-  let ownRedis = null;
-  if (!cfg.redisUrl) {
-    ownRedis = await startPrivateRedis(scratch);
-    cfg.redisUrl = ownRedis.url;
-    cfg.redis = `private redis-server ${ownRedis.version} (${ownRedis.url}), no persistence`;
-  } else {
-    cfg.redis = cfg.redisUrl;
-  }
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(cfg.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  redis.on('error', () => undefined);
-  await redis.connect();
-
   let auth = null;
-  const cleanup = async () => {
-    const kill = (procs) =>
-      Promise.all(procs.map((c) => new Promise((r) => (c.kill('SIGKILL') ? c.once('exit', r) : r()))));
-    // The apps first, the private Redis last: the keys are deleted while it still answers.
-    await kill([...children].filter((c) => c !== ownRedis?.proc));
-    await auth?.drop().catch((err) => console.error(`dropping database ${auth.database} failed: ${err.message}`));
-    const deleted = await deleteKeys(redis, `${runId}-*`).catch(() => 0);
-    redis.disconnect();
-    await kill([...children]);
-    rmSync(scratch, { recursive: true, force: true });
-    return deleted;
-  };
-  const onSignal = (sig) => {
-    console.error(`\n${sig}: stopping benchmark processes`);
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const { redis, redisUrl, ownRedis, cleanup } = await startRun({
+    scratch,
+    redisUrl: cfg.redisUrl,
+    keys: `${runId}-*`,
+    database: () => auth,
+  });
+  cfg.redisUrl = redisUrl;
+  cfg.redis = ownRedis ? `private redis-server ${ownRedis.version} (${ownRedis.url}), no persistence` : cfg.redisUrl;
 
   console.log(
     `inference benchmark: ${cfg.modelId}, ${cfg.rounds} round(s); per side and round: ${cfg.c1Requests} x c1, ` +
@@ -1189,14 +940,15 @@ async function main() {
   );
   const rounds = [];
   try {
-    auth = await authSetup(runId, opts.pgAdminUrl);
+    // The auth app takes part when the build has one.
+    if (existsSync(join(distDir, 'apps', 'auth', 'src', 'main.js'))) auth = await authDatabase(runId, opts.pgAdminUrl);
     for (let i = 1; i <= cfg.rounds; i++) {
       const order = i % 2 === 1 ? ['baseline', 'platform'] : ['platform', 'baseline'];
       const round_ = { round: i, order: order.join(' -> ') };
       for (const side of order) {
         const t0 = performance.now();
         if (side === 'baseline') {
-          round_.baseline = await runBaseline({ ...cfg, modelPath: cfg.modelFile });
+          round_.baseline = await runBaselineChild(SELF, { ...cfg, modelPath: cfg.modelFile });
         } else {
           round_.platform = await runPlatform(cfg, `${runId}-r${i}`, yamlPath, redis, auth);
         }
@@ -1244,8 +996,5 @@ async function main() {
 if (process.argv.includes('--baseline-child')) {
   await baselineChild();
 } else {
-  await main().catch((err) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-    process.exitCode = 1;
-  });
+  await runMain(main);
 }

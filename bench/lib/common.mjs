@@ -22,6 +22,14 @@ export function percentile(values, p) {
 export const median = (values) => percentile(values, 50);
 export const mean = (values) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN);
 
+/** Count, mean, percentiles (`p50`, ...; `p99_9` for 99.9) and max of a sample, rounded for JSON. */
+export function stat(values, percentiles = [50, 90, 99]) {
+  const out = { n: values.length, mean: round(mean(values)) };
+  for (const p of percentiles) out[`p${String(p).replace('.', '_')}`] = round(percentile(values, p));
+  out.max = round(values.reduce((a, b) => Math.max(a, b), -Infinity));
+  return out;
+}
+
 /** Rounds for JSON output: keeps 3 significant decimals on small numbers, 1 on large ones. */
 export function round(x, digits = 3) {
   if (typeof x !== 'number' || !Number.isFinite(x)) return x;
@@ -166,4 +174,24 @@ export function cpuDelta(before, after, wallMs) {
     out[k] = round((after[k] - before[k]) / wallMs, 2);
   }
   return out;
+}
+
+/**
+ * Adds 'other processes' to the cores of `cpuDelta`: what the machine used beyond the processes measured. Keys for
+ * which `isPart` is true are a part of another (a process's main thread) and are not counted twice.
+ */
+export function withOthers(cores, isPart = () => false) {
+  if (cores.machine == null) return cores;
+  const known = Object.entries(cores)
+    .filter(([k]) => k !== 'machine' && !isPart(k))
+    .reduce((a, [, v]) => a + v, 0);
+  return { ...cores, 'other processes': round(cores.machine - known, 2) };
+}
+
+/** Runs a benchmark's `main`: a failure is printed, with its stack, and sets a failing exit code. */
+export async function runMain(main) {
+  await main().catch((err) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exitCode = 1;
+  });
 }

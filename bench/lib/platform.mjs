@@ -1,9 +1,9 @@
 // Starting the platform for a benchmark: the built apps as child processes, a private redis-server, a throw-away
 // Postgres database for the auth app and an API key minted through the public API, as a client would. Everything
 // started here is tracked and killed when the benchmark process exits.
-import { spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -123,6 +123,62 @@ export async function startPrivateRedis(dir) {
       probe.disconnect();
     }
   }
+}
+
+/**
+ * Where a benchmark runs: a private redis-server in `scratch` (see startPrivateRedis), or the Redis at `redisUrl`,
+ * with a connection to it; and `cleanup()`, also run on SIGINT and SIGTERM, which kills the benchmark's processes,
+ * drops the database `database()` answers (if any), deletes the Redis keys matching `keys` (before the private
+ * Redis goes) and removes `scratch`, resolving to the number of keys deleted. `ownRedis` is null for a given Redis.
+ */
+export async function startRun({ scratch, redisUrl, keys, database = () => null }) {
+  const ownRedis = redisUrl ? null : await startPrivateRedis(scratch);
+  const url = ownRedis?.url ?? redisUrl;
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined);
+  await redis.connect();
+  const cleanup = async () => {
+    // The apps first, the private Redis last: the keys are deleted while it still answers.
+    await killAll(ownRedis ? [ownRedis.proc] : []);
+    const db = database();
+    await db?.drop().catch((err) => console.error(`dropping database ${db.database} failed: ${err.message}`));
+    const deleted = await deleteKeys(redis, keys).catch(() => 0);
+    redis.disconnect();
+    await killAll();
+    rmSync(scratch, { recursive: true, force: true });
+    return deleted;
+  };
+  const onSignal = (sig) => {
+    console.error(`\n${sig}: stopping benchmark processes`);
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return { redisUrl: url, ownRedis, redis, cleanup };
+}
+
+/**
+ * Runs `script --baseline-child`, a benchmark's in-process reference, in a process of its own with `cfg` in
+ * BENCH_BASELINE_CONFIG; resolves to the message it sends back before it exits.
+ */
+export function runBaselineChild(script, cfg) {
+  const child = track(
+    fork(script, ['--baseline-child'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, BENCH_BASELINE_CONFIG: JSON.stringify(cfg) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  );
+  return new Promise((resolvePromise, reject) => {
+    let result;
+    child.on('message', (m) => (result = m));
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (result) resolvePromise(result);
+      else reject(new Error(`in-process baseline exited with ${signal ?? code} before reporting`));
+    });
+  });
 }
 
 export async function deleteKeys(redis, pattern) {

@@ -134,7 +134,7 @@ describe('conversation memory', () => {
       apiKey: await createApiKey(platform.gateway.url, bobToken, { name: 'bob' }),
     });
     const bobsConv = await bob.conversations.create({
-      items: [{ type: 'message', role: 'user', content: 'My cat is named Pepper and she loves chicken' }],
+      items: [{ type: 'message', role: 'user', content: 'My cat is called Pepper and she loves fish' }],
     });
     const bobsFact = (await bob.conversations.items.list(bobsConv.id)).data[0]!.id!;
     const bobAsks = await bob.conversations.create({});

@@ -107,7 +107,7 @@ describe('OpenAI-compatible API (gateway + inference worker as processes)', () =
   }
 
   describe('models', () => {
-    it('lists the configured models', async () => {
+    it('lists the configured models, the embedding models included', async () => {
       const ids: string[] = [];
       for await (const model of client.models.list()) {
         expect(model.object).toBe('model');
@@ -115,7 +115,7 @@ describe('OpenAI-compatible API (gateway + inference worker as processes)', () =
         expect(model.owned_by).toBe('llm-platform');
         ids.push(model.id);
       }
-      expect(ids.sort()).toEqual([CHAT_MODEL, TEXT_ONLY_MODEL]);
+      expect(ids.sort()).toEqual(['glove-sif-100d', 'potion-base-2m', CHAT_MODEL, TEXT_ONLY_MODEL]);
     });
 
     it('retrieves one model', async () => {

@@ -22,12 +22,13 @@ describe('embedding-worker (built app, real Redis)', () => {
     expect(await res.json()).toEqual({ status: 'ok' });
   });
 
-  it('is ready once Redis answers, and owns no database', async () => {
+  it('is ready once Redis answers and its embedding models are loaded, and owns no database', async () => {
     const res = await fetch(`${app!.url}/health/ready`);
     const body = (await res.json()) as ReadyBody;
     expect(res.status).toBe(200);
     expect(body.status).toBe('ready');
     expect(body.checks.redis?.ok).toBe(true);
+    expect(body.checks.models?.ok).toBe(true);
     expect(body.checks.postgres).toBeUndefined();
   });
 

@@ -2,3 +2,4 @@ export * from './test-env';
 export * from './process-harness';
 export * from './platform-harness';
 export * from './private-redis';
+export * from './rpc-service-harness';

@@ -106,6 +106,22 @@ describe('JobHandle', () => {
     expect(await handle.next(FAR())).toMatchObject({ type: 'error', message: 'died again' });
   });
 
+  it('settles on an embeddings result, the one event of an embedding job', async () => {
+    const { handle, done } = makeHandle();
+    const result: StreamEvent = {
+      type: 'embeddings',
+      jobId: JOB,
+      vectors: 'AACAPw==',
+      dims: 1,
+      count: 1,
+      promptTokens: 2,
+    };
+    handle.push(result);
+    expect(handle.done).toBe(true);
+    expect(done).toEqual([handle]);
+    expect(await handle.next(FAR())).toEqual(result);
+  });
+
   it('ignores events that arrive after the job settled', async () => {
     const { handle } = makeHandle();
     handle.push(end);

@@ -1,14 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Histogram, register } from 'prom-client';
-
-function metric<T>(name: string, create: () => T): T {
-  return (register.getSingleMetric(name) as T | undefined) ?? create();
-}
+import { Counter, Histogram } from 'prom-client';
+import { registeredMetric } from '@llmp/platform';
 
 /** Gateway-side latency as the client sees it (queueing and transport included). */
 @Injectable()
 export class GatewayMetrics {
-  private readonly ttft = metric(
+  private readonly ttft = registeredMetric(
     'gateway_time_to_first_token_seconds',
     () =>
       new Histogram({
@@ -18,7 +15,7 @@ export class GatewayMetrics {
         buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
       }),
   );
-  private readonly tokens = metric(
+  private readonly tokens = registeredMetric(
     'gateway_completion_tokens_total',
     () => new Counter({ name: 'gateway_completion_tokens_total', help: 'Tokens returned', labelNames: ['model'] }),
   );

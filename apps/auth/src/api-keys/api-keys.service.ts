@@ -9,9 +9,9 @@ import {
   ListQuery,
   Principal,
 } from '@llmp/contracts';
+import { toListPage } from '@llmp/platform';
 import { authConfig } from '../config/auth.config';
 import { isUuid } from '../common/ids';
-import { toListPage } from '../common/list-page';
 import { generateApiKey } from '../common/secrets';
 import { AuthError } from '../errors/auth.error';
 import { AuthEventsPublisher } from '../events/auth-events.publisher';

@@ -1,26 +1,22 @@
 import { AuthErrorCode, AuthRpcError } from '@llmp/contracts';
+import { RpcDomainError } from '@llmp/platform';
 
 /** A domain error of the auth service. The RPC exception filter sends it to the caller as an `AuthRpcError`. */
-export class AuthError extends Error {
+export class AuthError extends RpcDomainError<AuthErrorCode> {
   override readonly name = 'AuthError';
 
   constructor(
-    readonly code: AuthErrorCode,
+    code: AuthErrorCode,
     message: string,
-    readonly param: string | null = null,
+    param: string | null = null,
     /** Seconds until a retry can succeed (too_many_attempts). */
     readonly retryAfter?: number,
   ) {
-    super(message);
+    super(code, message, param);
   }
 
-  toPayload(): AuthRpcError {
-    return {
-      code: this.code,
-      message: this.message,
-      param: this.param,
-      ...(this.retryAfter !== undefined ? { retryAfter: this.retryAfter } : {}),
-    };
+  override toPayload(): AuthRpcError {
+    return { ...super.toPayload(), ...(this.retryAfter !== undefined ? { retryAfter: this.retryAfter } : {}) };
   }
 
   static notFound(what: string, param: string | null = 'id'): AuthError {

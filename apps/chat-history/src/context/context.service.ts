@@ -25,9 +25,12 @@ export class ContextService {
     const recall = this.memory.options(req.recall);
     // The query is embedded while the context loads (never rejects: no vector, no memories).
     const queryVector = this.memory.embedQuery(req.query, recall);
-    const conversation = await this.conversations.findOwned(userId, conversationId);
+    // The summary is read alongside the ownership check; it is used only if the conversation is the user's.
+    const [conversation, summary] = await Promise.all([
+      this.conversations.findOwned(userId, conversationId),
+      this.summaries.findLatest(conversationId),
+    ]);
     if (!conversation) throw ChatHistoryError.notFound('conversation', 'conversationId');
-    const summary = await this.summaries.findLatest(conversation.id);
     const turns = await this.items.listNewestAfterOwned(userId, conversation.id, summary?.throughSeq ?? 0, maxTurns);
     const memories = await this.memory.recall(
       userId,

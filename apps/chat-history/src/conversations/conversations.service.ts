@@ -13,8 +13,8 @@ import {
   ListPage,
   UpdateConversationBody,
 } from '@llmp/contracts';
+import { toListPage } from '@llmp/platform';
 import { newId } from '../common/ids';
-import { toListPage } from '../common/list-page';
 import { chatHistoryConfig } from '../config/chat-history.config';
 import { ChatHistoryError } from '../errors/chat-history.error';
 import { ItemsAppender } from '../items/items-appender.service';

@@ -1,20 +1,9 @@
-import { ChatHistoryErrorCode, ChatHistoryRpcError } from '@llmp/contracts';
+import { ChatHistoryErrorCode } from '@llmp/contracts';
+import { RpcDomainError } from '@llmp/platform';
 
 /** A domain error of the chat-history service, sent to the caller as a `ChatHistoryRpcError`. */
-export class ChatHistoryError extends Error {
+export class ChatHistoryError extends RpcDomainError<ChatHistoryErrorCode> {
   override readonly name = 'ChatHistoryError';
-
-  constructor(
-    readonly code: ChatHistoryErrorCode,
-    message: string,
-    readonly param: string | null = null,
-  ) {
-    super(message);
-  }
-
-  toPayload(): ChatHistoryRpcError {
-    return { code: this.code, message: this.message, param: this.param };
-  }
 
   /** The same answer for unknown, malformed, expired and other users' ids. */
   static notFound(what: string, param: string | null = 'id'): ChatHistoryError {

@@ -8,7 +8,7 @@ import {
   StoredInputItem,
   StoredResponse,
 } from '@llmp/contracts';
-import { pageOfList } from '../common/list-page';
+import { pageOfList } from '@llmp/platform';
 import { ConversationsRepository } from '../conversations/conversations.repository';
 import { ChatHistoryError } from '../errors/chat-history.error';
 import { ResponsesRepository } from './responses.repository';

@@ -16,9 +16,12 @@ import { poolTokenVectors, splitSentenceVectors } from './vector-math';
 
 /**
  * ONNX embedding models through @huggingface/transformers (onnxruntime-node: CPU, or CUDA with `gpu: cuda`). The
- * tokenizer and the model are used directly rather than through `pipeline('feature-extraction')`: the worker needs
- * token ids before embedding (counts, limits, one tokenization per job), token-id inputs run on the model as given
- * (no decode and re-encode, no special tokens added), and pooling and normalisation are done here so that an
+ * package ships a CommonJS build beside its ES module (its `exports` has a `require` condition), so it is imported
+ * statically, unlike node-llama-cpp (ESM with top-level await, loaded with a dynamic import).
+ *
+ * The tokenizer and the model are used directly rather than through `pipeline('feature-extraction')`: the worker
+ * needs token ids before embedding (counts, limits, one tokenization per job), token-id inputs run on the model as
+ * given (no decode and re-encode, no special tokens added), and pooling and normalisation are done here so that an
  * input with nothing to pool gives a zero vector instead of NaN.
  */
 export class TransformersBackend implements EmbeddingBackend {

@@ -1,16 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Histogram, register } from 'prom-client';
-
-function metric<T>(name: string, create: () => T): T {
-  return (register.getSingleMetric(name) as T | undefined) ?? create();
-}
+import { Counter, Histogram } from 'prom-client';
+import { registeredMetric } from '@llmp/platform';
 
 const SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 30];
 
 /** Embedding worker metrics, labelled by model. Texts per second overall: `rate(embedding_texts_total[1m])`. */
 @Injectable()
 export class EmbeddingMetrics {
-  readonly queueWait = metric(
+  readonly queueWait = registeredMetric(
     'embedding_queue_wait_seconds',
     () =>
       new Histogram({
@@ -20,7 +17,7 @@ export class EmbeddingMetrics {
         buckets: SECONDS,
       }),
   );
-  readonly jobSeconds = metric(
+  readonly jobSeconds = registeredMetric(
     'embedding_job_seconds',
     () =>
       new Histogram({
@@ -30,7 +27,7 @@ export class EmbeddingMetrics {
         buckets: SECONDS,
       }),
   );
-  readonly batchSize = metric(
+  readonly batchSize = registeredMetric(
     'embedding_batch_size',
     () =>
       new Histogram({
@@ -40,7 +37,7 @@ export class EmbeddingMetrics {
         buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
       }),
   );
-  readonly batchWait = metric(
+  readonly batchWait = registeredMetric(
     'embedding_batch_wait_seconds',
     () =>
       new Histogram({
@@ -50,7 +47,7 @@ export class EmbeddingMetrics {
         buckets: SECONDS,
       }),
   );
-  readonly batchSeconds = metric(
+  readonly batchSeconds = registeredMetric(
     'embedding_batch_seconds',
     () =>
       new Histogram({
@@ -60,7 +57,7 @@ export class EmbeddingMetrics {
         buckets: SECONDS,
       }),
   );
-  readonly textsPerSecond = metric(
+  readonly textsPerSecond = registeredMetric(
     'embedding_texts_per_second',
     () =>
       new Histogram({
@@ -70,15 +67,15 @@ export class EmbeddingMetrics {
         buckets: [10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000],
       }),
   );
-  readonly texts = metric(
+  readonly texts = registeredMetric(
     'embedding_texts_total',
     () => new Counter({ name: 'embedding_texts_total', help: 'Inputs embedded', labelNames: ['model'] }),
   );
-  readonly promptTokens = metric(
+  readonly promptTokens = registeredMetric(
     'embedding_prompt_tokens_total',
     () => new Counter({ name: 'embedding_prompt_tokens_total', help: 'Tokens embedded', labelNames: ['model'] }),
   );
-  readonly jobs = metric(
+  readonly jobs = registeredMetric(
     'embedding_jobs_total',
     () => new Counter({ name: 'embedding_jobs_total', help: 'Jobs by outcome', labelNames: ['model', 'outcome'] }),
   );

@@ -1,14 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Gauge, Histogram, register } from 'prom-client';
-
-function metric<T>(name: string, create: () => T): T {
-  return (register.getSingleMetric(name) as T | undefined) ?? create();
-}
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { registeredMetric } from '@llmp/platform';
 
 /** Inference worker metrics, labelled by model. */
 @Injectable()
 export class InferenceMetrics {
-  readonly queueWait = metric(
+  readonly queueWait = registeredMetric(
     'inference_queue_wait_seconds',
     () =>
       new Histogram({
@@ -18,7 +15,7 @@ export class InferenceMetrics {
         buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
       }),
   );
-  readonly timeToFirstToken = metric(
+  readonly timeToFirstToken = registeredMetric(
     'inference_time_to_first_token_seconds',
     () =>
       new Histogram({
@@ -28,15 +25,15 @@ export class InferenceMetrics {
         buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
       }),
   );
-  readonly tokensGenerated = metric(
+  readonly tokensGenerated = registeredMetric(
     'inference_tokens_generated_total',
     () => new Counter({ name: 'inference_tokens_generated_total', help: 'Completion tokens', labelNames: ['model'] }),
   );
-  readonly promptTokens = metric(
+  readonly promptTokens = registeredMetric(
     'inference_prompt_tokens_total',
     () => new Counter({ name: 'inference_prompt_tokens_total', help: 'Prompt tokens', labelNames: ['model'] }),
   );
-  readonly tokensPerSecond = metric(
+  readonly tokensPerSecond = registeredMetric(
     'inference_tokens_per_second',
     () =>
       new Histogram({
@@ -46,11 +43,11 @@ export class InferenceMetrics {
         buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000],
       }),
   );
-  readonly busySlots = metric(
+  readonly busySlots = registeredMetric(
     'inference_busy_slots',
     () => new Gauge({ name: 'inference_busy_slots', help: 'Sequences generating now', labelNames: ['model'] }),
   );
-  readonly jobs = metric(
+  readonly jobs = registeredMetric(
     'inference_jobs_total',
     () => new Counter({ name: 'inference_jobs_total', help: 'Jobs by outcome', labelNames: ['model', 'outcome'] }),
   );

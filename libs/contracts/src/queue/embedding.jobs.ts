@@ -20,8 +20,9 @@ export const EmbedTextsV1PayloadSchema = z.object({
   /** Truncate each vector to this many dimensions (and renormalise); only for models declared `matryoshka`. */
   dimensions: z.number().int().positive().optional(),
   /**
-   * Where the worker publishes the `embeddings` (or `error`) event for a waiting gateway. Absent for internal
-   * producers (conversation memory, RAG ingest) that read the job's return value instead.
+   * Where the worker publishes the `embeddings` (or `error`) event for a waiting gateway (which adds the job with
+   * `removeOnComplete: true`). Absent for internal producers (conversation memory, RAG ingest) that read the job's
+   * return value instead: they add the job with `removeOnComplete: { age: 300 }` and wait on its completion.
    */
   replyTo: ReplyToSchema.optional(),
 });

@@ -1,20 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
-import { Counter, Histogram, register } from 'prom-client';
-
-function getOrCreate<T>(name: string, create: () => T): T {
-  return (register.getSingleMetric(name) as T | undefined) ?? create();
-}
+import { Counter, Histogram } from 'prom-client';
+import { registeredMetric } from './registered-metric';
 
 /** HTTP request count and duration by method, route pattern and status, recorded from Fastify hooks. */
 @Injectable()
 export class HttpMetricsService {
-  readonly requests = getOrCreate(
+  readonly requests = registeredMetric(
     'http_requests_total',
     () =>
       new Counter({ name: 'http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'] }),
   );
-  readonly duration = getOrCreate(
+  readonly duration = registeredMetric(
     'http_request_duration_seconds',
     () =>
       new Histogram({

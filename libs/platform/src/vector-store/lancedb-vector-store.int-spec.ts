@@ -81,6 +81,24 @@ describe('LanceDbVectorStore (embedded LanceDB in a temp dir)', () => {
     expect(await ids({ k: 10, excludeIds: ['a', "it's"] })).toEqual(['b', 'c', 'd']);
   });
 
+  it('leaves out a long exclusion list too (skipped after the search) and still returns k hits', async () => {
+    await store.upsert(
+      'memory',
+      Array.from({ length: 40 }, (_, i) => record(`r${i}`, i * 2, { user_id: i % 2 ? 'odd' : 'even' })),
+    );
+    const nearest = Array.from({ length: 25 }, (_, i) => `r${i}`);
+    const hits = await store.search('memory', at(0), { k: 3, excludeIds: nearest });
+    expect(hits.map((h) => h.id)).toEqual(['r25', 'r26', 'r27']);
+    const even = await store.search('memory', at(0), { k: 2, excludeIds: nearest, filter: { user_id: 'even' } });
+    expect(even.map((h) => h.id)).toEqual(['r26', 'r28']);
+    const scored = await store.search('memory', at(0), {
+      k: 10,
+      excludeIds: nearest,
+      minScore: Math.cos((53 * Math.PI) / 180),
+    });
+    expect(scored.map((h) => h.id)).toEqual(['r25', 'r26']);
+  });
+
   it('upserts by id, adds payload fields as they first appear, and checks their types', async () => {
     await store.upsert('memory', [record('a', 0, { user_id: 'u1' }, 'first')]);
     await store.upsert('memory', [record('a', 90, { user_id: 'u1', role: 'user', seq: 7 }, 'second')]);

@@ -1,5 +1,7 @@
-import { toListPage } from './list-page';
+import { pageOfList, toListPage } from './list-page';
 
+const items = Array.from({ length: 5 }, (_, i) => ({ id: `i${i}` }));
+const ids = (page: { data: { id: string }[] } | null) => page?.data.map((x) => x.id);
 const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `id-${i}`, n: i }));
 const view = (r: { id: string; n: number }) => ({ id: r.id, value: r.n });
 
@@ -32,5 +34,19 @@ describe('toListPage', () => {
       first_id: null,
       last_id: null,
     });
+  });
+});
+
+describe('pageOfList', () => {
+  it('pages an in-memory list in both orders after a cursor', () => {
+    expect(ids(pageOfList(items, { limit: 2, order: 'desc' }))).toEqual(['i4', 'i3']);
+    expect(ids(pageOfList(items, { limit: 2, order: 'desc', after: 'i3' }))).toEqual(['i2', 'i1']);
+    expect(ids(pageOfList(items, { limit: 2, order: 'asc', after: 'i2' }))).toEqual(['i3', 'i4']);
+    expect(pageOfList(items, { limit: 2, order: 'asc', after: 'i2' })!.has_more).toBe(false);
+    expect(pageOfList(items, { limit: 2, order: 'asc', after: 'i1' })!.has_more).toBe(true);
+  });
+
+  it('answers null for a cursor that is not in the list', () => {
+    expect(pageOfList(items, { limit: 2, order: 'asc', after: 'nope' })).toBeNull();
   });
 });
