@@ -14,8 +14,8 @@
 // is read on recall off; recall on is reported too, with the embedding round trip (embed.texts.v1 on
 // embedding-potion-base-2m, measured the way chat-history waits for it) and the recall-on figure minus its median.
 // Alongside, in the same run: loadContext alone (the RPC, from this process) and the in-process baseline: the
-// worker's built prompt fitter (dist/) and node-llama-cpp's chat template and tokenizer on the same messages, no
-// HTTP, queue, Redis or database. Phases alternate between rounds (this 2-core machine is shared and noisy);
+// worker's own prompt building (GenerationService.buildChatPrompt from dist/: its prompt fitter, node-llama-cpp's
+// chat template and tokenizer) on the same messages, no HTTP, queue, Redis or database. Phases alternate between rounds (this 2-core machine is shared and noisy);
 // percentiles pool every round's samples. Writes bench/results/history.json and .md. Never fails on timing.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -576,9 +576,9 @@ function renderMarkdown(r) {
       `${fmt(r.derived.summarized.platform_overhead_recall_off_p50_ms, 2)} ms, unsummarized ` +
       `${fmt(r.derived.unsummarized.platform_overhead_recall_off_p50_ms, 2)} ms: HTTP, auth, the loadContext RPC ` +
       '(Postgres), the inference job through Redis and the start event back over pub/sub.',
-    "- The in-process baseline runs the worker's built `fitPrompt` (dist/) and node-llama-cpp's chat wrapper and " +
-      'tokenizer on the messages the gateway builds from the same loadContext answer; its prompt is compared with ' +
-      "the worker's byte for byte above.",
+    "- The in-process baseline runs the worker's own `GenerationService.buildChatPrompt` (dist/: the prompt fitter, " +
+      "node-llama-cpp's chat wrapper and tokenizer, the charset guard) on the messages the gateway builds from the " +
+      "same loadContext answer; its prompt is compared with the worker's byte for byte above.",
     '- Figures from a shared 2-core machine: read p99 with care.',
   ].join('\n');
 }

@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { CHAT_HISTORY_QUEUE, ConversationContext, memoryIndexJobId } from '@llmp/contracts';
 import { LanceDbVectorStore, VectorFilter } from '@llmp/platform';
@@ -180,6 +180,30 @@ describe('chat-history memory without an embedding worker', () => {
       expect((await queue.getJob(jobId))!.attemptsMade).toBe(0);
     } finally {
       await queue.close();
+      connection.disconnect();
+    }
+  });
+
+  it('gives up on an embedding worker that does not answer after CHAT_RECALL_TIMEOUT_MS, and answers anyway', async () => {
+    const connection = new Redis(h.redisUrl, { maxRetriesPerRequest: null });
+    // Takes the job and never finishes it.
+    const stuck = new Worker('embedding-potion-base-2m', () => new Promise<never>(() => undefined), {
+      connection,
+      prefix: h.prefix,
+    });
+    try {
+      await stuck.waitUntilReady();
+      await new Promise((r) => setTimeout(r, 1500)); // past chat-history's cached "no worker"
+      const alice = newUserId();
+      const conv = await createConversation(h, alice, { items: [userMessage('Hello')] });
+      const started = Date.now();
+      const ctx = await h.call('loadContext', { userId: alice, conversationId: conv.id, query: QUESTION });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(4900);
+      expect(Date.now() - started).toBeLessThan(9000);
+      expect(ctx.memories).toEqual([]);
+      expect(ctx.turns).toHaveLength(1);
+    } finally {
+      await stuck.close(true);
       connection.disconnect();
     }
   });

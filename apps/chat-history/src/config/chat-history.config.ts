@@ -19,7 +19,7 @@ export function readChatHistoryEnv(env: NodeJS.ProcessEnv = process.env) {
       CHAT_SUMMARY_MODEL: z.string().min(1).default('stories260k'),
       CHAT_SUMMARY_MAX_TOKENS: z.coerce.number().int().min(1).max(32_768).default(200),
       /** The transcript handed to the model is cut to this many characters (newest kept). */
-      CHAT_SUMMARY_INPUT_MAX_CHARS: z.coerce.number().int().min(100).max(10_000_000).default(3000),
+      CHAT_SUMMARY_INPUT_MAX_CHARS: z.coerce.number().int().min(100).max(10_000_000).default(1500),
       /** Longest wait for the model's answer. */
       CHAT_SUMMARY_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
       /** How often expired conversations are purged (seconds). */
