@@ -11,7 +11,7 @@ describe('chat-history configuration', () => {
         keepItems: 20,
         model: 'stories260k',
         maxTokens: 200,
-        inputMaxChars: 3000,
+        inputMaxChars: 1500,
         timeoutMs: 120_000,
       },
       purgeIntervalMs: 60_000,
