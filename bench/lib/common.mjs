@@ -117,8 +117,13 @@ export async function writeResults(base, json, markdown) {
     [join(RESULTS_DIR, `${base}.json`), `${JSON.stringify(json, null, 2)}\n`],
     [join(RESULTS_DIR, `${base}.md`), markdown.endsWith('\n') ? markdown : `${markdown}\n`],
   ];
-  for (const [path, text] of files) writeFileSync(path, await prettierFormat(path, text));
+  for (const [path, text] of files) writeFileSync(path, await prettierFormat(path, relativePaths(text)));
   return files.map(([p]) => p.slice(REPO_ROOT.length + 1));
+}
+
+/** Results name files relative to the repository (`../shared/models/…`), never by this machine's absolute path. */
+export function relativePaths(text) {
+  return text.split(`${REPO_ROOT}/`).join('').split(`${dirname(REPO_ROOT)}/`).join('../');
 }
 
 async function prettierFormat(path, text) {
