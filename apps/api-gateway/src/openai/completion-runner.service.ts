@@ -29,6 +29,15 @@ export interface CompletionFormat {
   usage(id: string, result: GenerationResult): unknown;
   /** Whether the stream ends with `data: [DONE]` (Chat Completions, Completions) or not (Responses). */
   doneMarker: boolean;
+  /** Events that end a failed stream; absent: a single `{error}` data event (Chat Completions' way). */
+  failure?(id: string, error: StreamFailure): unknown[];
+}
+
+export interface StreamFailure {
+  message: string;
+  type: string;
+  code: string;
+  param: null;
 }
 
 export interface CompletionRun<N extends JobsOf<'inference'>> {
@@ -162,6 +171,14 @@ export class CompletionRunner {
   ): Promise<void> {
     let start = firstStart;
     const sse = new SseStream(reply);
+    const fail = (message: string, code = ApiErrorCode.WorkerFailed): void => {
+      handle.cancel();
+      const error = { message, type: API_ERROR_TABLE[code].type, code, param: null };
+      const events = run.format.failure?.(id, error);
+      if (!events) return sse.fail(error);
+      for (const event of events) sse.data(event);
+      sse.done(run.format.doneMarker);
+    };
     for (const event of run.format.opening(id)) sse.data(event);
     let sentText = false;
     for (;;) {
@@ -174,12 +191,12 @@ export class CompletionRunner {
           break;
         case 'start':
           // A new attempt after a worker died: transparent unless the client already has text of the old one.
-          if (sentText) return this.failStream(sse, handle, 'The worker serving this request failed mid-generation');
+          if (sentText) return fail('The worker serving this request failed mid-generation');
           start = ev;
           break;
         case 'error':
           if (ev.retrying && !sentText) break;
-          return this.failStream(sse, handle, ev.message, toApiError(ev).code);
+          return fail(ev.message, toApiError(ev).code);
         case 'end': {
           finished(ev);
           let extra: Record<string, unknown> = {};
@@ -187,7 +204,7 @@ export class CompletionRunner {
             extra = (await run.complete?.(ev, start)) ?? {};
           } catch (err) {
             const code = err instanceof ApiError ? err.code : ApiErrorCode.ServiceUnavailable;
-            return this.failStream(sse, handle, `The reply could not be stored: ${(err as Error).message}`, code);
+            return fail(`The reply could not be stored: ${(err as Error).message}`, code);
           }
           for (const event of run.format.closing(id, ev, extra)) sse.data(event);
           if (run.includeUsage) sse.data(run.format.usage(id, ev));
@@ -195,14 +212,9 @@ export class CompletionRunner {
           return;
         }
         case 'embeddings': // only embedding jobs publish it
-          return this.failStream(sse, handle, 'The worker answered with an event of another job kind');
+          return fail('The worker answered with an event of another job kind');
       }
     }
-  }
-
-  private failStream(sse: SseStream, handle: JobHandle, message: string, code = ApiErrorCode.WorkerFailed): void {
-    handle.cancel();
-    sse.fail({ message, type: API_ERROR_TABLE[code].type, code, param: null });
   }
 
   /** The next event that matters before the response starts: skips retries' noise, returns start/end/final error. */

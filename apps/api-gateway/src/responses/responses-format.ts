@@ -1,5 +1,5 @@
 import type { GenerationResult, ResponsesRequest } from '@llmp/contracts';
-import type { CompletionFormat } from '../openai/completion-runner.service';
+import type { CompletionFormat, StreamFailure } from '../openai/completion-runner.service';
 
 export interface ResponseSettings {
   model: string;
@@ -107,6 +107,19 @@ export class ResponsesFormat implements CompletionFormat {
 
   usage(): unknown {
     return null;
+  }
+
+  /** OpenAI's failure sequence: an `error` event, then `response.failed` with the response's error. */
+  failure(id: string, error: StreamFailure): unknown[] {
+    const failed = {
+      ...this.object(id, 'in_progress', null),
+      status: 'failed',
+      error: { code: error.code, message: error.message },
+    };
+    return [
+      this.event('error', { code: error.code, message: error.message, param: error.param }),
+      this.event('response.failed', { response: failed }),
+    ];
   }
 
   private message(id: string, status: 'in_progress' | 'completed', text: string) {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { ConversationView, HistoryListQuery, ItemInput, ItemView, ListPage } from '@llmp/contracts';
-import { toListPage } from '../common/list-page';
+import { toListPage } from '@llmp/platform';
 import { toConversationView } from '../conversations/conversation.view';
 import { ConversationsRepository } from '../conversations/conversations.repository';
 import { ChatHistoryError } from '../errors/chat-history.error';

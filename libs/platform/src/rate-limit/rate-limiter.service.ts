@@ -56,7 +56,7 @@ export class RateLimiter implements OnModuleInit {
 
   /** Adds `cost` (negative: gives back) to every bucket; used to reconcile a reservation with actual usage. */
   async adjust(buckets: Bucket[]): Promise<void> {
-    if (buckets.length) await this.run('adjust', buckets);
+    if (buckets.some((b) => b.cost !== 0)) await this.run('adjust', buckets);
   }
 
   private async run(mode: 'take' | 'adjust', buckets: Bucket[]): Promise<TakeResult> {
