@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ListPage, ListQuerySchema, Principal, UpdateUserRequestSchema, UserView } from '@llmp/contracts';
 import { ApiError, ApiErrorCode } from '@llmp/platform';
-import { openApiSchema, parseBody } from '../openai/zod-body';
+import { openApiSchema, parseBody } from '../http/zod-body';
 import { AuthRpcClient } from './auth-rpc.client';
 import { CurrentPrincipal } from './current-principal.decorator';
 

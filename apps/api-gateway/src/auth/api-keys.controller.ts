@@ -8,7 +8,7 @@ import {
   ListQuerySchema,
   Principal,
 } from '@llmp/contracts';
-import { openApiSchema, parseBody } from '../openai/zod-body';
+import { openApiSchema, parseBody } from '../http/zod-body';
 import { AuthRpcClient } from './auth-rpc.client';
 import { CurrentPrincipal } from './current-principal.decorator';
 

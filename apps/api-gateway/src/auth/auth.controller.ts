@@ -10,7 +10,7 @@ import {
   TokenResponse,
   UserView,
 } from '@llmp/contracts';
-import { openApiSchema, parseBody } from '../openai/zod-body';
+import { openApiSchema, parseBody } from '../http/zod-body';
 import { AuthRpcClient } from './auth-rpc.client';
 import { CurrentPrincipal } from './current-principal.decorator';
 import { Public } from './public.decorator';

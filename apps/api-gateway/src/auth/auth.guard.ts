@@ -8,7 +8,7 @@ import { gatewayConfig } from '../config/gateway.config';
 import type { AuthenticatedRequest } from './current-principal.decorator';
 import { PrincipalResolver } from './principal-resolver.service';
 import { PUBLIC_ROUTE } from './public.decorator';
-import { rateLimitError, requestBuckets, setRateLimitHeaders } from './rate-limit.policy';
+import { rateLimitError, requestBuckets, setRateLimitHeaders } from '../metering/rate-limit.policy';
 
 /**
  * Every /v1 route needs an API key (`Authorization: Bearer sk-…` or `X-API-Key`) or an access token, unless

@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Principal, UsageQuerySchema, UsageReport } from '@llmp/contracts';
 import { ApiError, ApiErrorCode } from '@llmp/platform';
-import { parseBody } from '../openai/zod-body';
+import { parseBody } from '../http/zod-body';
 import { AuthRpcClient } from './auth-rpc.client';
 import { CurrentPrincipal } from './current-principal.decorator';
 

@@ -11,7 +11,7 @@ import {
   UpdateConversationBodySchema,
 } from '@llmp/contracts';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
-import { openApiSchema, parseBody } from '../openai/zod-body';
+import { openApiSchema, parseBody } from '../http/zod-body';
 import { ChatHistoryClient } from './chat-history.client';
 
 const ExportQuerySchema = z.object({ format: ExportFormatSchema.default('json') }).passthrough();

@@ -1,5 +1,5 @@
 import type { GenerationResult, ResponsesRequest } from '@llmp/contracts';
-import type { CompletionFormat, StreamFailure } from '../openai/completion-runner.service';
+import type { CompletionFormat, StreamFailure } from '../generation/completion-runner.service';
 
 export interface ResponseSettings {
   model: string;

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HistoryListQuerySchema, Principal, ResponsesRequestSchema } from '@llmp/contracts';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { ChatHistoryClient } from '../conversations/chat-history.client';
-import { openApiSchema, parseBody } from '../openai/zod-body';
+import { openApiSchema, parseBody } from '../http/zod-body';
 import { ResponsesService } from './responses.service';
 
 @ApiTags('responses')

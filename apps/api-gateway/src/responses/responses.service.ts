@@ -17,8 +17,8 @@ import { ChatHistoryClient } from '../conversations/chat-history.client';
 import { buildStatefulPrompt } from '../conversations/conversation-prompt';
 import { StatefulChat } from '../conversations/stateful-chat.service';
 import { ModelCatalog } from '../models/model-catalog.service';
-import { CompletionRunner, publicContext } from '../openai/completion-runner.service';
-import { estimateTokens } from '../openai/token-estimate';
+import { CompletionRunner, publicContext } from '../generation/completion-runner.service';
+import { estimateTokens } from '../generation/token-estimate';
 import { ResponsesFormat } from './responses-format';
 
 /** How far back a previous_response_id chain is followed. */

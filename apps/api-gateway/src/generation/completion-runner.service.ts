@@ -9,13 +9,12 @@ import {
   StreamEvent,
   UsageRecordV1Payload,
 } from '@llmp/contracts';
-import { API_ERROR_TABLE, ApiError, ApiErrorCode, RateLimiter } from '@llmp/platform';
-import { rateLimitError, setRateLimitHeaders, tokenBuckets } from '../auth/rate-limit.policy';
-import { UsageRecorder } from '../auth/usage-recorder.service';
-import { InferenceClient } from '../inference/inference-client.service';
-import type { JobHandle } from '../inference/job-handle';
-import { GatewayMetrics } from '../metrics/gateway.metrics';
-import { SseStream } from './sse-stream';
+import { API_ERROR_TABLE, ApiError, ApiErrorCode } from '@llmp/platform';
+import { InferenceClient } from '../jobs/inference-client.service';
+import type { JobHandle } from '../jobs/job-handle';
+import { MeteredJobs } from '../jobs/metered-jobs.service';
+import { GatewayMetrics } from '../jobs/gateway.metrics';
+import { SseStream } from '../http/sse-stream';
 
 /**
  * How one endpoint renders a generation: the whole response, or the stream's opening events, deltas and closing
@@ -91,41 +90,31 @@ function toApiError(ev: Extract<StreamEvent, { type: 'error' }>): ApiError {
 /**
  * Runs a completion job for an OpenAI endpoint: submit, wait for the worker to accept the prompt, then answer
  * as JSON or as SSE. Prompt errors arrive before any byte is sent, so they are real HTTP 4xx even when
- * streaming. A client disconnect cancels the job in the worker.
+ * streaming. A client disconnect cancels the job in the worker (MeteredJobs).
  */
 @Injectable()
 export class CompletionRunner {
   constructor(
     private readonly client: InferenceClient,
+    private readonly jobs: MeteredJobs,
     private readonly metrics: GatewayMetrics,
-    private readonly limiter: RateLimiter,
-    private readonly usage: UsageRecorder,
   ) {}
 
   async run<N extends JobsOf<'inference'>>(reply: FastifyReply, run: CompletionRun<N>): Promise<void> {
     const started = performance.now();
-    const reservation = tokenBuckets(run.principal, run.reserveTokens);
-    const taken = await this.limiter.take(reservation);
-    setRateLimitHeaders(reply, taken.states);
-    if (!taken.allowed) throw rateLimitError(taken, 'tokens');
-    let charged = 0;
-
-    const handle = await this.client.submit(run.model, run.job, run.payload).catch(async (err: unknown) => {
-      await this.limiter.adjust(tokenBuckets(run.principal, -run.reserveTokens));
-      throw err;
-    });
-    const id = `${run.idPrefix}${handle.jobId.replace(/-/g, '')}`;
-    const deadline = this.client.deadline;
-    reply.raw.on('close', () => {
-      if (!handle.done) handle.cancel();
-    });
-
-    const finished = (result: GenerationResult) => {
-      charged = result.usage.promptTokens + result.usage.completionTokens;
-      this.metrics.observeCompletion(run.model, started, result.usage.completionTokens);
-      this.usage.record(run.principal, handle.jobId, run.model, run.endpoint, result.usage);
+    const spec = {
+      principal: run.principal,
+      endpoint: run.endpoint,
+      model: run.model,
+      reserveTokens: run.reserveTokens,
+      submit: () => this.client.submit(run.model, run.job, run.payload),
     };
-    try {
+    await this.jobs.run(reply, spec, async ({ handle, deadline, record }) => {
+      const id = `${run.idPrefix}${handle.jobId.replace(/-/g, '')}`;
+      const finished = (result: GenerationResult) => {
+        this.metrics.observeCompletion(run.model, started, result.usage.completionTokens);
+        record(result.usage);
+      };
       let ev = await this.nextUseful(handle, deadline);
       if (ev.type === 'error') throw toApiError(ev);
       if (ev.type !== 'start') throw new ApiError(ApiErrorCode.WorkerFailed, 'The worker answered out of order');
@@ -152,11 +141,7 @@ export class CompletionRunner {
         return;
       }
       await this.stream(reply, run, handle, id, deadline, started, finished, start);
-    } finally {
-      if (!handle.done) handle.cancel();
-      // Reconcile the reservation with what was used (nothing, when the request failed or was cancelled early).
-      void this.limiter.adjust(tokenBuckets(run.principal, charged - run.reserveTokens)).catch(() => undefined);
-    }
+    });
   }
 
   private async stream<N extends JobsOf<'inference'>>(

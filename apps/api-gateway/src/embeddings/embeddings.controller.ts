@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CreateEmbeddingResponse, EmbeddingsRequestSchema, Principal } from '@llmp/contracts';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { EmbeddingsService } from './embeddings.service';
-import { openApiSchema, parseBody } from './zod-body';
+import { openApiSchema, parseBody } from '../http/zod-body';
 
 @ApiTags('openai')
 @Controller('v1/embeddings')

@@ -10,13 +10,12 @@ import {
   embeddingInputs,
   float32ToBase64,
 } from '@llmp/contracts';
-import { ApiError, ApiErrorCode, EmbeddingModelDefinition, RateLimiter } from '@llmp/platform';
-import { rateLimitError, setRateLimitHeaders, tokenBuckets } from '../auth/rate-limit.policy';
-import { UsageRecorder } from '../auth/usage-recorder.service';
-import { InferenceClient } from '../inference/inference-client.service';
-import type { JobHandle } from '../inference/job-handle';
+import { ApiError, ApiErrorCode, EmbeddingModelDefinition } from '@llmp/platform';
+import { InferenceClient } from '../jobs/inference-client.service';
+import type { JobHandle } from '../jobs/job-handle';
+import { MeteredJobs } from '../jobs/metered-jobs.service';
 import { ModelCatalog } from '../models/model-catalog.service';
-import { estimateTokens } from './token-estimate';
+import { estimateTokens } from '../generation/token-estimate';
 
 type EmbeddingsEvent = Extract<StreamEvent, { type: 'embeddings' }>;
 type ErrorEvent = Extract<StreamEvent, { type: 'error' }>;
@@ -45,8 +44,7 @@ export class EmbeddingsService {
   constructor(
     private readonly catalog: ModelCatalog,
     private readonly client: InferenceClient,
-    private readonly limiter: RateLimiter,
-    private readonly usage: UsageRecorder,
+    private readonly jobs: MeteredJobs,
   ) {}
 
   async create(
@@ -58,43 +56,30 @@ export class EmbeddingsService {
     const model = this.catalog.requireEmbedding(request.model, principal);
     const dimensions = resolveDimensions(model, request.dimensions ?? null);
     const inputs = embeddingInputs(request.input);
-    const reserved = inputs.reduce((n, x) => n + (typeof x === 'string' ? estimateTokens(x) : x.length), 0);
-    const taken = await this.limiter.take(tokenBuckets(principal, reserved));
-    setRateLimitHeaders(reply, taken.states);
-    if (!taken.allowed) throw rateLimitError(taken, 'tokens');
-
-    let charged = 0;
-    let handle: JobHandle | undefined;
-    try {
-      handle = await this.client.submitEmbedding(model.id, {
-        requestId,
-        model: model.id,
-        inputs,
-        ...(dimensions === model.dimensions ? {} : { dimensions }),
-      });
-      const job = handle;
-      // The client went away: a job still waiting is removed from the queue.
-      reply.raw.on('close', () => {
-        if (!job.done) job.cancel();
-      });
-      const single = typeof request.input === 'string' || typeof request.input[0] === 'number';
-      const result = await this.outcome(job, single);
-      charged = result.promptTokens;
-      this.usage.record(principal, job.jobId, model.id, 'embeddings', {
-        promptTokens: result.promptTokens,
-        completionTokens: 0,
-      });
+    const reserveTokens = inputs.reduce((n, x) => n + (typeof x === 'string' ? estimateTokens(x) : x.length), 0);
+    const single = typeof request.input === 'string' || typeof request.input[0] === 'number';
+    const spec = {
+      principal,
+      endpoint: 'embeddings' as const,
+      model: model.id,
+      reserveTokens,
+      submit: () =>
+        this.client.submitEmbedding(model.id, {
+          requestId,
+          model: model.id,
+          inputs,
+          ...(dimensions === model.dimensions ? {} : { dimensions }),
+        }),
+    };
+    return this.jobs.run(reply, spec, async ({ handle, deadline, record }) => {
+      const result = await this.outcome(handle, deadline, single);
+      record({ promptTokens: result.promptTokens, completionTokens: 0 });
       return toResponse(model.id, result, request.encoding_format ?? 'float');
-    } finally {
-      if (handle && !handle.done) handle.cancel();
-      // Reconcile the reservation with the tokens the model counted (none when the request failed).
-      void this.limiter.adjust(tokenBuckets(principal, charged - reserved)).catch(() => undefined);
-    }
+    });
   }
 
   /** The job's result, or its final error as an ApiError; a failed attempt that will be retried is waited out. */
-  private async outcome(handle: JobHandle, singleInput: boolean): Promise<EmbeddingsEvent> {
-    const deadline = this.client.deadline;
+  private async outcome(handle: JobHandle, deadline: number, singleInput: boolean): Promise<EmbeddingsEvent> {
     for (;;) {
       const ev = await handle.next(deadline);
       switch (ev.type) {

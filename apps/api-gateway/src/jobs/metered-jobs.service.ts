@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import type { Principal, Usage, UsageRecordV1Payload } from '@llmp/contracts';
+import { TokenMeter } from '../metering/token-meter.service';
+import { InferenceClient } from './inference-client.service';
+import type { JobHandle } from './job-handle';
+
+export interface MeteredJobSpec {
+  principal: Principal;
+  endpoint: UsageRecordV1Payload['endpoint'];
+  model: string;
+  /** Tokens reserved against the caller's per-minute token limits before the job is submitted. */
+  reserveTokens: number;
+  submit: () => Promise<JobHandle>;
+}
+
+/** A submitted job as the endpoint sees it: its events, the deadline for waiting on them, and usage recording. */
+export interface MeteredJob {
+  handle: JobHandle;
+  deadline: number;
+  /** Records the job's real usage; the reservation is settled to it when the request ends. */
+  record(usage: Usage): void;
+}
+
+/**
+ * The path every model endpoint shares: reserve tokens → submit the job → let the endpoint read its events
+ * (whole response or stream) → settle the reservation to the real usage. A client that disconnects cancels the job;
+ * a request that fails for any reason gives its reservation back and never leaves a job running.
+ */
+@Injectable()
+export class MeteredJobs {
+  constructor(
+    private readonly meter: TokenMeter,
+    private readonly client: InferenceClient,
+  ) {}
+
+  async run<T>(reply: FastifyReply, spec: MeteredJobSpec, use: (job: MeteredJob) => Promise<T>): Promise<T> {
+    const reservation = await this.meter.reserve(reply, spec.principal, spec.reserveTokens);
+    let handle: JobHandle | undefined;
+    try {
+      handle = await spec.submit();
+      const job = handle;
+      reply.raw.on('close', () => {
+        if (!job.done) job.cancel();
+      });
+      return await use({
+        handle: job,
+        deadline: this.client.deadline,
+        record: (usage) => reservation.record(job.jobId, spec.model, spec.endpoint, usage),
+      });
+    } finally {
+      if (handle && !handle.done) handle.cancel();
+      reservation.settle();
+    }
+  }
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { ConversationsModule } from '../conversations/conversations.module';
+import { GenerationModule } from '../generation/generation.module';
+import { ModelsModule } from '../models/models.module';
+import { ResponsesController } from './responses.controller';
+import { ResponsesService } from './responses.service';
+
+@Module({
+  imports: [ModelsModule, GenerationModule, ConversationsModule],
+  controllers: [ResponsesController],
+  providers: [ResponsesService],
+})
+export class ResponsesModule {}
