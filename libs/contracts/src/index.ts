@@ -15,3 +15,4 @@ export * from './queue/embedding.jobs';
 export * from './queue/embedding-vectors';
 export * from './openai/embeddings.dto';
 export * from './openai/responses.dto';
+export * from './openai/served-fields';

@@ -45,8 +45,8 @@ export class ResponsesFormat implements CompletionFormat {
       store: r.store ?? true,
       temperature: r.temperature ?? 1,
       top_p: r.top_p ?? 1,
-      tool_choice: r.tool_choice ?? 'auto',
-      tools: r.tools ?? [],
+      tool_choice: 'auto',
+      tools: [],
       text: { format: r.text?.format ?? { type: 'text' } },
       metadata: r.metadata ?? {},
       usage: result

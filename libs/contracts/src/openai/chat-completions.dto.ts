@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { asksForNothing, onlyValues, servedFields } from './served-fields';
 
 const TextPart = z.object({ type: z.literal('text'), text: z.string() });
 
@@ -41,31 +42,71 @@ export const SamplingFields = {
   user: z.string().optional(),
 };
 
-export const ChatCompletionRequestSchema = z.object({
-  ...SamplingFields,
-  messages: z.array(ChatCompletionMessageSchema).min(1, 'messages must contain at least one message'),
-  max_tokens: z.number().int().positive().nullable().optional(),
-  max_completion_tokens: z.number().int().positive().nullable().optional(),
-  /** Extension: return the exact rendered prompt and its sections; generate and store nothing. */
-  dry_run: z.boolean().optional(),
-  /** Extension: load this conversation's history into the prompt and append the exchange to it. */
-  conversation_id: z.string().min(1).max(128).optional(),
-});
+/** Hints with no effect on the output, accepted as OpenAI accepts them. */
+const accepted = () => true;
+
+/** Chat Completions fields of OpenAI's standard that this server does not serve (yet), and what is still fine. */
+const CHAT_UNSERVED: Record<string, (v: unknown) => boolean> = {
+  audio: asksForNothing,
+  modalities: onlyValues(['text']),
+  prediction: asksForNothing,
+  reasoning_effort: asksForNothing,
+  verbosity: asksForNothing,
+  web_search_options: asksForNothing,
+  response_format: onlyValues({ type: 'text' }),
+  tools: asksForNothing,
+  tool_choice: onlyValues('none', 'auto'),
+  functions: asksForNothing,
+  function_call: onlyValues('none', 'auto'),
+  // Without tools there is nothing to call in parallel: any value means the same.
+  parallel_tool_calls: accepted,
+  logprobs: asksForNothing,
+  top_logprobs: onlyValues(0),
+  logit_bias: asksForNothing,
+  // Stored completions are not served; `store: false` asks for nothing, `metadata` only tags stored ones.
+  store: asksForNothing,
+  metadata: asksForNothing,
+  service_tier: onlyValues('auto', 'default'),
+  prompt_cache_key: accepted,
+  safety_identifier: accepted,
+};
+
+const COMPLETION_UNSERVED: Record<string, (v: unknown) => boolean> = {
+  logprobs: onlyValues(0),
+  logit_bias: asksForNothing,
+};
+
+export const ChatCompletionRequestSchema = servedFields(
+  {
+    ...SamplingFields,
+    messages: z.array(ChatCompletionMessageSchema).min(1, 'messages must contain at least one message'),
+    max_tokens: z.number().int().positive().nullable().optional(),
+    max_completion_tokens: z.number().int().positive().nullable().optional(),
+    /** Extension: return the exact rendered prompt and its sections; generate and store nothing. */
+    dry_run: z.boolean().optional(),
+    /** Extension: load this conversation's history into the prompt and append the exchange to it. */
+    conversation_id: z.string().min(1).max(128).optional(),
+  },
+  CHAT_UNSERVED,
+);
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;
 
-export const CompletionRequestSchema = z.object({
-  ...SamplingFields,
-  prompt: z.union([z.string(), z.array(z.string()).length(1, 'only a single prompt is supported')]),
-  max_tokens: z.number().int().positive().nullable().optional(),
-  echo: z.boolean().nullable().optional(),
-  suffix: z.null().optional(),
-  best_of: z
-    .number()
-    .int()
-    .nullable()
-    .optional()
-    .refine((n) => n == null || n === 1, { message: 'only best_of=1 is supported' }),
-});
+export const CompletionRequestSchema = servedFields(
+  {
+    ...SamplingFields,
+    prompt: z.union([z.string(), z.array(z.string()).length(1, 'only a single prompt is supported')]),
+    max_tokens: z.number().int().positive().nullable().optional(),
+    echo: z.boolean().nullable().optional(),
+    suffix: z.null().optional(),
+    best_of: z
+      .number()
+      .int()
+      .nullable()
+      .optional()
+      .refine((n) => n == null || n === 1, { message: 'only best_of=1 is supported' }),
+  },
+  COMPLETION_UNSERVED,
+);
 export type CompletionRequest = z.infer<typeof CompletionRequestSchema>;
 
 export interface OpenAiUsage {

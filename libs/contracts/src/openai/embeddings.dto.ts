@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { servedFields } from './served-fields';
 import { EMBEDDING_MAX_INPUTS, EmbeddingJobInput } from '../queue/embedding.jobs';
 
 const TokenId = z.number().int().nonnegative();
@@ -41,15 +42,18 @@ export const EmbeddingsInputSchema = z
   });
 export type EmbeddingsInput = z.infer<typeof EmbeddingsInputSchema>;
 
-export const EmbeddingsRequestSchema = z.object({
-  model: z.string().min(1),
-  input: EmbeddingsInputSchema,
-  /** OpenAI's default is `float`; the official SDKs ask for `base64` unless told otherwise and decode it. */
-  encoding_format: z.enum(['float', 'base64']).nullable().optional(),
-  /** Fewer dimensions than the model's own: truncated and renormalised, only where the model allows it. */
-  dimensions: z.number().int().positive().nullable().optional(),
-  user: z.string().optional(),
-});
+export const EmbeddingsRequestSchema = servedFields(
+  {
+    model: z.string().min(1),
+    input: EmbeddingsInputSchema,
+    /** OpenAI's default is `float`; the official SDKs ask for `base64` unless told otherwise and decode it. */
+    encoding_format: z.enum(['float', 'base64']).nullable().optional(),
+    /** Fewer dimensions than the model's own: truncated and renormalised, only where the model allows it. */
+    dimensions: z.number().int().positive().nullable().optional(),
+    user: z.string().optional(),
+  },
+  {},
+);
 export type EmbeddingsRequest = z.infer<typeof EmbeddingsRequestSchema>;
 
 /** The inputs of a request, one per output vector, in order: a string is one input, a token-id array too. */

@@ -2,6 +2,8 @@
 export enum ApiErrorCode {
   InvalidRequest = 'invalid_request',
   InvalidJson = 'invalid_json',
+  UnsupportedParameter = 'unsupported_parameter',
+  UnknownParameter = 'unknown_parameter',
   ModelNotFound = 'model_not_found',
   NotFound = 'not_found',
   PayloadTooLarge = 'payload_too_large',
@@ -28,6 +30,8 @@ export enum ApiErrorCode {
 export const API_ERROR_TABLE: Record<ApiErrorCode, { status: number; type: string }> = {
   [ApiErrorCode.InvalidRequest]: { status: 400, type: 'invalid_request_error' },
   [ApiErrorCode.InvalidJson]: { status: 400, type: 'invalid_request_error' },
+  [ApiErrorCode.UnsupportedParameter]: { status: 400, type: 'invalid_request_error' },
+  [ApiErrorCode.UnknownParameter]: { status: 400, type: 'invalid_request_error' },
   [ApiErrorCode.ContextLengthExceeded]: { status: 400, type: 'invalid_request_error' },
   [ApiErrorCode.UnsupportedCharacters]: { status: 400, type: 'invalid_request_error' },
   [ApiErrorCode.UnsupportedCapability]: { status: 400, type: 'invalid_request_error' },
