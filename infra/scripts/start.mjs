@@ -2,7 +2,7 @@
 // back-off if it dies, stopped together on Ctrl-C / SIGTERM. Each service runs its own migrations at start.
 // The gateway listens on PORT (default 8000); the others on their *_PORT variables.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 
 const apps = [
   { name: 'auth', portVar: 'AUTH_PORT', port: 8001 },
@@ -55,7 +55,34 @@ function stop(signal) {
   }, 100);
 }
 
+// Outside production the auth app keeps a ready API key of the local admin in AUTH_DEV_API_KEY_FILE (default
+// data/dev-api-key; empty: none). Wait until this run has written or confirmed it (it touches a key it keeps), then
+// say where it is; the key itself is never printed.
+function announceDevApiKey(startedAt) {
+  const nodeEnv = process.env.NODE_ENV ?? 'development';
+  const file = process.env.AUTH_DEV_API_KEY_FILE ?? (nodeEnv === 'development' ? 'data/dev-api-key' : '');
+  if (nodeEnv === 'production' || file.trim() === '') return;
+  const deadline = Date.now() + 120_000;
+  const poll = setInterval(() => {
+    let fresh = false;
+    try {
+      fresh = statSync(file).mtimeMs >= startedAt - 1000;
+    } catch {
+      // not written yet
+    }
+    if (fresh) {
+      clearInterval(poll);
+      console.error(`[start] dev API key for admin in ${file} (export OPENAI_API_KEY=$(cat ${file}))`);
+    } else if (stopping || Date.now() > deadline) {
+      clearInterval(poll);
+      if (!stopping) console.error(`[start] the auth app has not written ${file} yet: see its log`);
+    }
+  }, 200);
+}
+
 process.on('SIGINT', () => stop('SIGINT'));
 process.on('SIGTERM', () => stop('SIGTERM'));
+const startedAt = Date.now();
 for (const app of apps) start(app);
 console.error(`[start] gateway on http://localhost:${process.env.PORT ?? 8000} (OpenAPI at /docs)`);
+announceDevApiKey(startedAt);

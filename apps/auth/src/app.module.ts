@@ -6,6 +6,7 @@ import { ApiKeysModule } from './api-keys/api-keys.module';
 import { authConfig } from './config/auth.config';
 import { AuthBaseline1732300000000 } from './database/migrations/1732300000000-auth-baseline';
 import { AuthTables1732400000000 } from './database/migrations/1732400000000-auth-tables';
+import { ApiKeyPermissions1732500000000 } from './database/migrations/1732500000000-api-key-permissions';
 import { SigningKeyEntity } from './signing/signing-key.entity';
 import { RefreshTokenEntity } from './tokens/refresh-token.entity';
 import { TokensModule } from './tokens/tokens.module';
@@ -23,7 +24,7 @@ import { UsersModule } from './users/users.module';
     DatabaseModule.forService({
       schema: 'auth',
       entities: [UserEntity, RefreshTokenEntity, ApiKeyEntity, UsageRecordEntity, SigningKeyEntity],
-      migrations: [AuthBaseline1732300000000, AuthTables1732400000000],
+      migrations: [AuthBaseline1732300000000, AuthTables1732400000000, ApiKeyPermissions1732500000000],
     }),
     UsersModule,
     TokensModule,

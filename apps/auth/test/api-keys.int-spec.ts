@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ApiKeyCreatedSchema, ApiKeyViewSchema, PrincipalSchema } from '@llmp/contracts';
+import { ApiKeyCreatedSchema, ApiKeyViewSchema, PrincipalSchema, SCOPES } from '@llmp/contracts';
 import { AuthHarness, STRONG_PASSWORD, startAuth, uniqueUsername } from './auth-harness';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -24,11 +24,25 @@ describe('auth API keys over RPC (built app, real Postgres and Redis)', () => {
   it('creates a key whose secret is shown once, and resolves it to a principal by its sha256', async () => {
     const user = await newUser();
     const created = ApiKeyCreatedSchema.parse(
-      await auth.call('createApiKey', { userId: user.id, name: 'ci', models: ['stories260K'], rpm: 30 }),
+      await auth.call('createApiKey', {
+        userId: user.id,
+        creatorKeyId: null,
+        name: 'ci',
+        models: ['stories260K'],
+        rpm: 30,
+      }),
     );
     expect(created.key).toMatch(/^sk-[A-Za-z0-9_-]{43}$/);
     expect(created.prefix).toBe(created.key.slice(0, 12));
-    expect(created).toMatchObject({ object: 'api_key', name: 'ci', models: ['stories260K'], rpm: 30, tpm: null });
+    expect(created).toMatchObject({
+      object: 'api_key',
+      name: 'ci',
+      models: ['stories260K'],
+      rpm: 30,
+      tpm: null,
+      permissions: 'all',
+      scopes: SCOPES.filter((s) => s !== 'admin'),
+    });
     expect(created.last_used_at).toBeNull();
 
     const principal = PrincipalSchema.parse(await auth.call('keyPrincipal', { keyHash: sha256(created.key) }));
@@ -41,6 +55,7 @@ describe('auth API keys over RPC (built app, real Postgres and Redis)', () => {
       keyLimits: { rpm: 30, tpm: 5000 },
       userLimits: { rpm: 600, tpm: 1_000_000 },
       expiresAt: null,
+      scopes: SCOPES.filter((s) => s !== 'admin'),
     });
 
     const [listed] = (await auth.call('listApiKeys', { userId: user.id })).data;
@@ -50,9 +65,10 @@ describe('auth API keys over RPC (built app, real Postgres and Redis)', () => {
   it('lists only the caller’s live keys, newest first, never with the secret, with cursors', async () => {
     const user = await newUser();
     const other = await newUser();
-    await auth.call('createApiKey', { userId: other.id, name: 'not mine' });
+    await auth.call('createApiKey', { userId: other.id, creatorKeyId: null, name: 'not mine' });
     const keys = [];
-    for (const name of ['a', 'b', 'c']) keys.push(await auth.call('createApiKey', { userId: user.id, name }));
+    for (const name of ['a', 'b', 'c'])
+      keys.push(await auth.call('createApiKey', { userId: user.id, creatorKeyId: null, name }));
     await auth.call('revokeApiKey', { userId: user.id, id: keys[1].id });
 
     const page = await auth.call('listApiKeys', { userId: user.id, limit: 1 });
@@ -71,7 +87,7 @@ describe('auth API keys over RPC (built app, real Postgres and Redis)', () => {
 
   it('revokes a key: its principal becomes null and api_key.revoked is pushed', async () => {
     const user = await newUser();
-    const key = await auth.call('createApiKey', { userId: user.id, name: 'to revoke' });
+    const key = await auth.call('createApiKey', { userId: user.id, creatorKeyId: null, name: 'to revoke' });
     expect(await auth.call('keyPrincipal', { keyHash: sha256(key.key) })).not.toBeNull();
 
     await expect(auth.call('revokeApiKey', { userId: user.id, id: key.id })).resolves.toEqual({
@@ -88,7 +104,7 @@ describe('auth API keys over RPC (built app, real Postgres and Redis)', () => {
   it('answers not_found for another user’s key or a malformed id, and the key keeps working', async () => {
     const owner = await newUser();
     const intruder = await newUser();
-    const key = await auth.call('createApiKey', { userId: owner.id, name: 'mine' });
+    const key = await auth.call('createApiKey', { userId: owner.id, creatorKeyId: null, name: 'mine' });
     expect(await auth.callError('revokeApiKey', { userId: intruder.id, id: key.id })).toMatchObject({
       code: 'not_found',
     });
@@ -100,7 +116,12 @@ describe('auth API keys over RPC (built app, real Postgres and Redis)', () => {
   it('resolves an expired key to null', async () => {
     const user = await newUser();
     const expiresAt = Math.floor(Date.now() / 1000) + 3;
-    const key = await auth.call('createApiKey', { userId: user.id, name: 'short-lived', expires_at: expiresAt });
+    const key = await auth.call('createApiKey', {
+      userId: user.id,
+      creatorKeyId: null,
+      name: 'short-lived',
+      expires_at: expiresAt,
+    });
     const principal = await auth.call('keyPrincipal', { keyHash: sha256(key.key) });
     expect(principal?.expiresAt).toBe(expiresAt);
     await new Promise((r) => setTimeout(r, expiresAt * 1000 - Date.now() + 100));
@@ -114,13 +135,18 @@ describe('auth API keys over RPC (built app, real Postgres and Redis)', () => {
 
   it('refuses an expiry in the past', async () => {
     const user = await newUser();
-    const err = await auth.callError('createApiKey', { userId: user.id, name: 'x', expires_at: 1_000_000 });
+    const err = await auth.callError('createApiKey', {
+      userId: user.id,
+      creatorKeyId: null,
+      name: 'x',
+      expires_at: 1_000_000,
+    });
     expect(err).toMatchObject({ code: 'invalid_request', param: 'expires_at' });
   });
 
   it('has no principal for the keys of a disabled user', async () => {
     const user = await newUser();
-    const key = await auth.call('createApiKey', { userId: user.id, name: 'k' });
+    const key = await auth.call('createApiKey', { userId: user.id, creatorKeyId: null, name: 'k' });
     await auth.call('updateUser', { id: user.id, disabled: true });
     expect(await auth.call('keyPrincipal', { keyHash: sha256(key.key) })).toBeNull();
   });

@@ -54,7 +54,11 @@ describe('auth service (built app, real Postgres and Redis)', () => {
       const schema = await client.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', ['auth']);
       expect(schema.rowCount).toBe(1);
       const migrations = await client.query<{ name: string }>('SELECT name FROM "auth"."migrations" ORDER BY id');
-      expect(migrations.rows.map((r) => r.name)).toEqual(['AuthBaseline1732300000000', 'AuthTables1732400000000']);
+      expect(migrations.rows.map((r) => r.name)).toEqual([
+        'AuthBaseline1732300000000',
+        'AuthTables1732400000000',
+        'ApiKeyPermissions1732500000000',
+      ]);
       const tables = await client.query<{ table_name: string }>(
         `SELECT table_name FROM information_schema.tables WHERE table_schema = 'auth' ORDER BY table_name`,
       );

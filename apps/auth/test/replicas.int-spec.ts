@@ -38,7 +38,7 @@ describe('two auth replicas on one Redis', () => {
 
   it('creates one API key per request', async () => {
     const user = await auth.call('register', { username: uniqueUsername('twin'), password: STRONG_PASSWORD });
-    for (let i = 0; i < 5; i++) await auth.call('createApiKey', { userId: user.id, name: `k${i}` });
+    for (let i = 0; i < 5; i++) await auth.call('createApiKey', { userId: user.id, creatorKeyId: null, name: `k${i}` });
     const db = new Client({ connectionString: auth.dbUrl });
     await db.connect();
     try {

@@ -29,7 +29,7 @@ describe('auth usage recording (BullMQ worker) and usage query', () => {
 
     alice = (await auth.call('register', { username: uniqueUsername('alice'), password: STRONG_PASSWORD })).id;
     bob = (await auth.call('register', { username: uniqueUsername('bob'), password: STRONG_PASSWORD })).id;
-    aliceKey = (await auth.call('createApiKey', { userId: alice, name: 'usage' })).id;
+    aliceKey = (await auth.call('createApiKey', { userId: alice, creatorKeyId: null, name: 'usage' })).id;
 
     const base = { endpoint: 'chat.completions' as const, completionTokens: 5 };
     const results = [

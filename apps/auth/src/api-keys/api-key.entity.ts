@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { ApiKeyPermissions, Scope } from '@llmp/contracts';
 
 /** An API key. Only its sha256 and its first characters are stored; the secret is shown once, at creation. */
 @Entity({ name: 'api_keys' })
@@ -26,6 +27,13 @@ export class ApiKeyEntity {
 
   @Column({ type: 'integer', nullable: true })
   tpm!: number | null;
+
+  @Column({ type: 'varchar', length: 16, default: 'all' })
+  permissions!: ApiKeyPermissions;
+
+  /** The scopes of a `restricted` key; null otherwise. */
+  @Column({ type: 'text', array: true, nullable: true })
+  scopes!: Scope[] | null;
 
   @Column({ name: 'expires_at', type: 'timestamptz', nullable: true })
   expiresAt!: Date | null;

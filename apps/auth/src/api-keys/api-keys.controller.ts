@@ -12,8 +12,8 @@ export class ApiKeysController {
 
   @MessagePattern(AUTH_RPC.createApiKey.pattern)
   create(@Payload() data: unknown): Promise<ApiKeyCreated> {
-    const { userId, ...req } = parseRequest(AUTH_RPC.createApiKey.request, data);
-    return this.keys.create(userId, req);
+    const { userId, creatorKeyId, ...req } = parseRequest(AUTH_RPC.createApiKey.request, data);
+    return this.keys.create(userId, creatorKeyId, req);
   }
 
   @MessagePattern(AUTH_RPC.listApiKeys.pattern)

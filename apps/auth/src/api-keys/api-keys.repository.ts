@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import type { ApiKeyPermissions, Scope } from '@llmp/contracts';
 import { ApiKeyEntity } from './api-key.entity';
 
 export interface NewApiKey {
@@ -12,6 +13,8 @@ export interface NewApiKey {
   rpm: number | null;
   tpm: number | null;
   expiresAt: Date | null;
+  permissions: ApiKeyPermissions;
+  scopes: Scope[] | null;
 }
 
 @Injectable()
@@ -24,6 +27,10 @@ export class ApiKeysRepository {
 
   findByHash(keyHash: string): Promise<ApiKeyEntity | null> {
     return this.keys.findOneBy({ keyHash });
+  }
+
+  findById(id: string): Promise<ApiKeyEntity | null> {
+    return this.keys.findOneBy({ id });
   }
 
   /** The user's keys not revoked, newest first, keyset on (created_at, id) after the key `after`; `limit + 1`. */

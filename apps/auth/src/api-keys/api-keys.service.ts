@@ -16,9 +16,11 @@ import { generateApiKey } from '../common/secrets';
 import { AuthError } from '../errors/auth.error';
 import { AuthEventsPublisher } from '../events/auth-events.publisher';
 import { LimitDefaults, keyPrincipal } from '../users/principal';
+import type { UserEntity } from '../users/user.entity';
 import { UsersRepository } from '../users/users.repository';
 import { ApiKeysRepository } from './api-keys.repository';
 import { toApiKeyView } from './api-key.view';
+import { CreatorKey, resolveKeyGrant } from './key-grant';
 
 /** last_used_at is written at most once a minute per key (per replica here, and across replicas in SQL). */
 const TOUCH_INTERVAL_MS = 60_000;
@@ -39,30 +41,36 @@ export class ApiKeysService {
     this.limits = { user: cfg.defaultUserLimits, key: cfg.defaultKeyLimits };
   }
 
-  /** Creates a key; the secret is in this answer only. */
-  async create(userId: string, req: CreateApiKeyRequest): Promise<ApiKeyCreated> {
-    const expiresAt = req.expires_at ? new Date(req.expires_at * 1000) : null;
-    if (expiresAt && expiresAt.getTime() <= Date.now()) {
+  /**
+   * Creates a key for the user; the secret is in this answer only. `creatorKeyId`: the API key the request came
+   * with (null for a user token), which bounds what the new key may get (see resolveKeyGrant).
+   */
+  async create(userId: string, creatorKeyId: string | null, req: CreateApiKeyRequest): Promise<ApiKeyCreated> {
+    if (req.expires_at && req.expires_at * 1000 <= Date.now()) {
       throw new AuthError(AuthErrorCode.InvalidRequest, 'expires_at must be in the future.', 'expires_at');
     }
-    if (!(await this.users.findById(userId))) throw AuthError.notFound('user', 'userId');
+    const user = await this.users.findById(userId);
+    if (!user) throw AuthError.notFound('user', 'userId');
+    const grant = resolveKeyGrant(req, user.role, creatorKeyId ? await this.creator(user, creatorKeyId) : null);
     const secret = generateApiKey();
     const key = await this.keys.create({
       userId,
       name: req.name,
       prefix: secret.prefix,
       keyHash: secret.hash,
-      models: req.models ?? null,
-      rpm: req.rpm ?? null,
-      tpm: req.tpm ?? null,
-      expiresAt,
+      ...grant,
     });
-    return { ...toApiKeyView(key), key: secret.key };
+    return { ...toApiKeyView(key, user.role), key: secret.key };
   }
 
   async list(userId: string, query: ListQuery): Promise<ListPage<ApiKeyView>> {
-    const rows = await this.keys.listActivePage(userId, query.after, query.limit);
-    return toListPage(rows, query.limit, toApiKeyView);
+    const [user, rows] = await Promise.all([
+      this.users.findById(userId),
+      this.keys.listActivePage(userId, query.after, query.limit),
+    ]);
+    // Keys are deleted with their user, so rows without a user do not occur; their scopes would be a user's.
+    const role = user?.role ?? 'user';
+    return toListPage(rows, query.limit, (k) => toApiKeyView(k, role));
   }
 
   /** Revokes one of the user's keys; another user's key, an unknown or a malformed id are all not_found. */
@@ -81,6 +89,19 @@ export class ApiKeysService {
     const principal = user ? keyPrincipal(user, key, this.limits) : null;
     if (principal) await this.touch(key.id);
     return principal;
+  }
+
+  /** The creating key as it stands now: it must be the user's and still valid. */
+  private async creator(user: UserEntity, keyId: string): Promise<CreatorKey> {
+    const key = await this.keys.findById(keyId);
+    const principal = key && key.userId === user.id ? keyPrincipal(user, key, this.limits) : null;
+    if (!key || !principal?.keyLimits) {
+      throw new AuthError(
+        AuthErrorCode.PermissionDenied,
+        'The API key making this request is revoked, expired or not this user’s.',
+      );
+    }
+    return { scopes: principal.scopes, models: key.models, limits: principal.keyLimits, expiresAt: key.expiresAt };
   }
 
   private async touch(keyId: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { ConfigError } from '@llmp/platform';
-import { DEV_ADMIN_PASSWORD, readAuthEnv } from './auth.config';
+import { DEV_ADMIN_PASSWORD, DEV_API_KEY_FILE, readAuthEnv } from './auth.config';
 
 const pem = () => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
@@ -18,7 +18,17 @@ describe('readAuthEnv', () => {
       defaultUserLimits: { rpm: 600, tpm: 1_000_000 },
       defaultKeyLimits: { rpm: null, tpm: null },
       loginMaxFailures: 5,
+      devApiKeyFile: DEV_API_KEY_FILE,
     });
+  });
+
+  it('keeps the dev API key file outside production only, and by default only in development', () => {
+    expect(readAuthEnv({ AUTH_DEV_API_KEY_FILE: '/tmp/k' }).devApiKeyFile).toBe('/tmp/k');
+    expect(readAuthEnv({ AUTH_DEV_API_KEY_FILE: '' }).devApiKeyFile).toBeNull();
+    expect(readAuthEnv({ NODE_ENV: 'test' }).devApiKeyFile).toBeNull();
+    expect(readAuthEnv({ NODE_ENV: 'test', AUTH_DEV_API_KEY_FILE: '/tmp/k' }).devApiKeyFile).toBe('/tmp/k');
+    const prod = { NODE_ENV: 'production', AUTH_JWT_PRIVATE_KEY: pem(), AUTH_ADMIN_PASSWORD: 'Real-secret-99' };
+    expect(readAuthEnv({ ...prod, AUTH_DEV_API_KEY_FILE: '/tmp/k' }).devApiKeyFile).toBeNull();
   });
 
   it('treats empty variables as unset and accepts \\n-escaped PEM keys', () => {

@@ -6,6 +6,8 @@ import { ConfigError, envPort, parseEnv } from '@llmp/platform';
 
 /** The development-only admin password; start-up in production refuses it. */
 export const DEV_ADMIN_PASSWORD = 'admin-change-me-123';
+/** Where the development admin's API key is written by default (relative to the working directory). */
+export const DEV_API_KEY_FILE = 'data/dev-api-key';
 
 /** An unset variable and an empty one (`FOO=` in a compose file) mean the same: not configured. */
 function optional<T extends z.ZodTypeAny>(schema: T) {
@@ -53,9 +55,15 @@ export function readAuthEnv(env: NodeJS.ProcessEnv = process.env) {
       /** Per-key defaults for keys created without limits; unset = only the user's limits apply. */
       AUTH_DEFAULT_KEY_RPM: optional(positiveInt),
       AUTH_DEFAULT_KEY_TPM: optional(positiveInt),
+      /** Failed logins per (username, client address) pair within 15 min before lock-outs start. */
       AUTH_LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
-      /** Per client IP: higher, since many users may share one address (an office NAT). */
+      /** Per client address (IPv6: per /64), any username: higher, since many users may share one (an office NAT). */
       AUTH_LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(100000).default(50),
+      /**
+       * Outside production: where a ready API key of the local admin is kept (0600), relative to the working
+       * directory. Default `data/dev-api-key` in development, none in test mode; empty: none. Ignored in production.
+       */
+      AUTH_DEV_API_KEY_FILE: z.string().max(4096).optional(),
     },
     env,
     'auth',
@@ -88,7 +96,15 @@ export function readAuthEnv(env: NodeJS.ProcessEnv = process.env) {
     defaultKeyLimits: { rpm: cfg.AUTH_DEFAULT_KEY_RPM ?? null, tpm: cfg.AUTH_DEFAULT_KEY_TPM ?? null },
     loginMaxFailures: cfg.AUTH_LOGIN_MAX_FAILURES,
     loginMaxFailuresPerIp: cfg.AUTH_LOGIN_MAX_FAILURES_PER_IP,
+    devApiKeyFile: devApiKeyFile(cfg.NODE_ENV, cfg.AUTH_DEV_API_KEY_FILE),
   };
+}
+
+/** Never in production; by default only in development (tests must not overwrite a developer's key file). */
+function devApiKeyFile(nodeEnv: 'development' | 'production' | 'test', value: string | undefined): string | null {
+  if (nodeEnv === 'production') return null;
+  const path = value ?? (nodeEnv === 'development' ? DEV_API_KEY_FILE : '');
+  return path.trim() === '' ? null : path;
 }
 
 export const authConfig = registerAs('auth', () => readAuthEnv());

@@ -1,4 +1,4 @@
-import { LOGIN_LOCKOUT_MAX_S, lockoutSeconds } from './lockout';
+import { LOGIN_LOCKOUT_MAX_S, lockoutSchedule, lockoutSeconds } from './lockout';
 
 describe('lockoutSeconds', () => {
   it('does not lock below the limit', () => {
@@ -13,5 +13,11 @@ describe('lockoutSeconds', () => {
   it('caps at 15 minutes, however many failures', () => {
     expect(lockoutSeconds(10, 5)).toBe(LOGIN_LOCKOUT_MAX_S);
     expect(lockoutSeconds(10_000, 5)).toBe(900);
+  });
+});
+
+describe('lockoutSchedule', () => {
+  it('lists every lock-out from the limit on, ending at the cap', () => {
+    expect(lockoutSchedule()).toEqual([30, 60, 120, 240, 480, 900]);
   });
 });

@@ -33,16 +33,23 @@ export class TokensService {
   ) {}
 
   async issue(req: { username: string; password: string; ip: string }): Promise<TokenResponse> {
-    await this.throttle.assertAllowed(req.username, req.ip);
-    const user = await this.users.findByUsername(req.username);
-    const ok = user
-      ? await this.hasher.verify(user.passwordHash, req.password)
-      : await this.hasher.verifyDummy(req.password);
+    // Counted as a failure from here on, until the password is found right.
+    const attempt = await this.throttle.begin(req.username, req.ip);
+    let user: UserEntity | null;
+    let ok: boolean;
+    try {
+      user = await this.users.findByUsername(req.username);
+      ok = user
+        ? await this.hasher.verify(user.passwordHash, req.password)
+        : await this.hasher.verifyDummy(req.password);
+    } catch (err) {
+      await this.throttle.abandoned(attempt).catch(() => undefined);
+      throw err;
+    }
     if (!user || !ok || user.disabledAt) {
-      await this.throttle.recordFailure(req.username, req.ip);
       throw new AuthError(AuthErrorCode.InvalidCredentials, 'Incorrect username or password.');
     }
-    await this.throttle.recordSuccess(req.username);
+    await this.throttle.succeeded(attempt);
     return this.issuePair(user, randomUUID());
   }
 

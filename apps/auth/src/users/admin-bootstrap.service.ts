@@ -15,7 +15,19 @@ export class AdminBootstrap implements OnApplicationBootstrap {
     @Inject(authConfig.KEY) private readonly cfg: ConfigType<typeof authConfig>,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  private done: Promise<void> | undefined;
+
+  onApplicationBootstrap(): Promise<void> {
+    return this.ensureAdmin();
+  }
+
+  /** Resolves once the bootstrap has run (it runs once, whoever asks first). */
+  ensureAdmin(): Promise<void> {
+    this.done ??= this.bootstrap();
+    return this.done;
+  }
+
+  private async bootstrap(): Promise<void> {
     if (await this.users.hasAdmin()) return;
     const hash = await this.hasher.hash(this.cfg.adminPassword);
     if (await this.users.createAdminIfNone(this.cfg.adminUsername, hash)) {

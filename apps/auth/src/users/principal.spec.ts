@@ -1,4 +1,4 @@
-import { PrincipalSchema } from '@llmp/contracts';
+import { PrincipalSchema, SCOPES } from '@llmp/contracts';
 import type { ApiKeyEntity } from '../api-keys/api-key.entity';
 import type { UserEntity } from './user.entity';
 import { LimitDefaults, keyPrincipal, userPrincipal } from './principal';
@@ -31,6 +31,8 @@ function key(over: Partial<ApiKeyEntity> = {}): ApiKeyEntity {
     rpm: 10,
     tpm: null,
     expiresAt: null,
+    permissions: 'all',
+    scopes: null,
     revokedAt: null,
     lastUsedAt: null,
     createdAt: new Date(),
@@ -50,7 +52,9 @@ describe('principals', () => {
       keyLimits: null,
       userLimits: { rpm: 600, tpm: 1_000_000 },
       expiresAt: null,
+      scopes: SCOPES.filter((s) => s !== 'admin'),
     });
+    expect(userPrincipal(user({ role: 'admin' }), defaults)?.scopes).toEqual([...SCOPES]);
     expect(userPrincipal(user({ rpmLimit: 5 }), defaults)?.userLimits).toEqual({ rpm: 5, tpm: 1_000_000 });
   });
 

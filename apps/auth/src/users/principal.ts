@@ -1,5 +1,6 @@
 import type { Limits, Principal } from '@llmp/contracts';
 import type { ApiKeyEntity } from '../api-keys/api-key.entity';
+import { keyScopes, userScopes } from './scopes';
 import type { UserEntity } from './user.entity';
 
 export interface LimitDefaults {
@@ -14,7 +15,7 @@ export function userLimits(user: UserEntity, defaults: LimitDefaults): Limits {
   return { rpm: user.rpmLimit ?? defaults.user.rpm, tpm: user.tpmLimit ?? defaults.user.tpm };
 }
 
-/** A JWT caller: no key, every model, only the user's limits. Null for a disabled user. */
+/** A JWT caller: no key, every model, only the user's limits, the user's scopes. Null for a disabled user. */
 export function userPrincipal(user: UserEntity, defaults: LimitDefaults): Principal | null {
   if (user.disabledAt) return null;
   return {
@@ -26,6 +27,7 @@ export function userPrincipal(user: UserEntity, defaults: LimitDefaults): Princi
     keyLimits: null,
     userLimits: userLimits(user, defaults),
     expiresAt: null,
+    scopes: userScopes(user.role),
   };
 }
 
@@ -46,5 +48,6 @@ export function keyPrincipal(
     keyLimits: { rpm: key.rpm ?? defaults.key.rpm, tpm: key.tpm ?? defaults.key.tpm },
     userLimits: userLimits(user, defaults),
     expiresAt: key.expiresAt ? Math.floor(key.expiresAt.getTime() / 1000) : null,
+    scopes: keyScopes(key, user.role),
   };
 }

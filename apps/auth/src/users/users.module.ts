@@ -13,6 +13,6 @@ import { UsersService } from './users.service';
   imports: [TypeOrmModule.forFeature([UserEntity]), RefreshTokensModule, EventsModule],
   controllers: [UsersController],
   providers: [UsersRepository, UsersService, PasswordHasher, AdminBootstrap],
-  exports: [UsersRepository, PasswordHasher],
+  exports: [UsersRepository, PasswordHasher, AdminBootstrap],
 })
 export class UsersModule {}

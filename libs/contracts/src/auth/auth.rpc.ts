@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import {
-  CreateApiKeyRequestSchema,
+  CreateApiKeyFieldsSchema,
   ListQuerySchema,
   PrincipalSchema,
   RegisterRequestSchema,
   TokenRequestSchema,
   UpdateUserRequestSchema,
   UsageQuerySchema,
+  refineApiKeyScopes,
 } from './auth.schemas';
 
 /**
@@ -31,9 +32,16 @@ export const AUTH_RPC = {
     request: z.object({ keyHash: z.string().regex(/^[0-9a-f]{64}$/) }),
   },
   me: { pattern: 'auth.user.get.v1', request: z.object({ userId: z.string().uuid() }) },
+  /**
+   * Creates a key for `userId`. `creatorKeyId` is the id of the API key the request was authenticated with (null
+   * for a user token): a key can only create keys within what it holds itself (scopes, models, limits, expiry).
+   */
   createApiKey: {
     pattern: 'auth.api-key.create.v1',
-    request: CreateApiKeyRequestSchema.extend({ userId: z.string().uuid() }),
+    request: CreateApiKeyFieldsSchema.extend({
+      userId: z.string().uuid(),
+      creatorKeyId: z.string().uuid().nullable(),
+    }).superRefine(refineApiKeyScopes),
   },
   listApiKeys: { pattern: 'auth.api-key.list.v1', request: ListQuerySchema.extend({ userId: z.string().uuid() }) },
   revokeApiKey: {
@@ -59,6 +67,8 @@ export enum AuthErrorCode {
   InvalidCredentials = 'invalid_credentials',
   InvalidToken = 'invalid_token',
   TooManyAttempts = 'too_many_attempts',
+  /** The credential lacks a scope, or a key asked to create a key with more than it holds (403). */
+  PermissionDenied = 'permission_denied',
   NotFound = 'not_found',
   /** An unexpected failure inside the auth service (logged there with `errorId`). */
   Internal = 'internal',

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { ApiKeyPermissions, ApiKeyPermissionsSchema, SCOPES, Scope, ScopeSchema } from './auth.scopes';
+
+export * from './auth.scopes';
 
 export const RoleSchema = z.enum(['admin', 'user']);
 export type Role = z.infer<typeof RoleSchema>;
@@ -56,15 +59,33 @@ export const UserViewSchema = z.object({
 });
 export type UserView = z.infer<typeof UserViewSchema>;
 
-export const CreateApiKeyRequestSchema = z.object({
+/** The fields of `POST /v1/api-keys`; use CreateApiKeyRequestSchema (which adds the scopes rule) to validate. */
+export const CreateApiKeyFieldsSchema = z.object({
   name: z.string().min(1).max(100),
-  /** Unix seconds. */
+  /** Unix seconds. A key created by a key that expires: absent = the creator's expiry. */
   expires_at: z.number().int().positive().nullable().optional(),
-  /** Model ids this key may use; absent or null = all. */
+  /** Model ids this key may use; absent or null = all (a key created by a model-restricted key: absent = its list). */
   models: z.array(z.string().min(1).max(128)).min(1).max(100).nullable().optional(),
+  /** A key created by a key with limits: absent = the creator's limit. */
   rpm: z.number().int().positive().max(1_000_000).nullable().optional(),
   tpm: z.number().int().positive().max(1_000_000_000).nullable().optional(),
+  /** `all` (default): what the user's token may do; `read_only`; `restricted`: only `scopes`. */
+  permissions: ApiKeyPermissionsSchema.default('all'),
+  /** Required with `permissions: 'restricted'`, refused otherwise. */
+  scopes: z.array(ScopeSchema).min(1).max(SCOPES.length).optional(),
 });
+
+/** `scopes` goes with `permissions: 'restricted'` and only with it. */
+export function refineApiKeyScopes(req: { permissions: ApiKeyPermissions; scopes?: Scope[] }, ctx: z.RefinementCtx) {
+  if (req.permissions === 'restricted' && !req.scopes) {
+    ctx.addIssue({ code: 'custom', path: ['scopes'], message: "scopes is required with permissions 'restricted'" });
+  }
+  if (req.permissions !== 'restricted' && req.scopes) {
+    ctx.addIssue({ code: 'custom', path: ['scopes'], message: "scopes is only allowed with permissions 'restricted'" });
+  }
+}
+
+export const CreateApiKeyRequestSchema = CreateApiKeyFieldsSchema.superRefine(refineApiKeyScopes);
 export type CreateApiKeyRequest = z.infer<typeof CreateApiKeyRequestSchema>;
 
 export const ApiKeyViewSchema = z.object({
@@ -77,6 +98,9 @@ export const ApiKeyViewSchema = z.object({
   rpm: z.number().int().nullable(),
   tpm: z.number().int().nullable(),
   expires_at: z.number().int().nullable(),
+  permissions: ApiKeyPermissionsSchema,
+  /** The scopes the key holds now (its permissions, within what its user may do). */
+  scopes: z.array(ScopeSchema),
   last_used_at: z.number().int().nullable(),
   created_at: z.number().int(),
 });
@@ -151,5 +175,7 @@ export const PrincipalSchema = z.object({
   userLimits: LimitsSchema,
   /** Unix seconds; the gateway stops accepting the key then even if its cache still holds it. */
   expiresAt: z.number().int().nullable(),
+  /** What this credential may do (see SCOPES): the route's scope must be in it. */
+  scopes: z.array(ScopeSchema),
 });
 export type Principal = z.infer<typeof PrincipalSchema>;
