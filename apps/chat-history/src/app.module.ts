@@ -13,6 +13,7 @@ import { ContextModule } from './context/context.module';
 import { ConversationsModule } from './conversations/conversations.module';
 import { ChatHistoryBaseline1732300000000 } from './database/migrations/1732300000000-chat-history-baseline';
 import { ChatHistoryTables1732500000000 } from './database/migrations/1732500000000-chat-history-tables';
+import { ChatHistoryJobOutbox1732700000000 } from './database/migrations/1732700000000-chat-history-job-outbox';
 import { CHAT_HISTORY_ENTITIES } from './database/storage.module';
 import { ItemsModule } from './items/items.module';
 import { JobsModule } from './jobs/jobs.module';
@@ -30,7 +31,7 @@ import { UsersModule } from './users/users.module';
     DatabaseModule.forService({
       schema: 'chat_history',
       entities: CHAT_HISTORY_ENTITIES,
-      migrations: [ChatHistoryBaseline1732300000000, ChatHistoryTables1732500000000],
+      migrations: [ChatHistoryBaseline1732300000000, ChatHistoryTables1732500000000, ChatHistoryJobOutbox1732700000000],
     }),
     ConversationsModule,
     ItemsModule,

@@ -43,6 +43,7 @@ describe('chat-history service (built app, real Postgres and Redis)', () => {
     expect(migrations.map((r) => r.name)).toEqual([
       'ChatHistoryBaseline1732300000000',
       'ChatHistoryTables1732500000000',
+      'ChatHistoryJobOutbox1732700000000',
     ]);
     const tables = await h.sql<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'chat_history' ORDER BY table_name`,
@@ -51,6 +52,7 @@ describe('chat-history service (built app, real Postgres and Redis)', () => {
       'conversation_items',
       'conversation_summaries',
       'conversations',
+      'job_outbox',
       'migrations',
       'stored_responses',
     ]);

@@ -25,6 +25,7 @@ describe('chat-history configuration', () => {
         indexTimeoutMs: 60_000,
         indexMaxWaitMs: 3_600_000,
       },
+      outbox: { intervalMs: 5000, recheckMs: 300_000 },
     });
   });
 
@@ -44,6 +45,8 @@ describe('chat-history configuration', () => {
     expect(() => readChatHistoryEnv({ CHAT_SUMMARY_TRIGGER_ITEMS: 'many' })).toThrow(/CHAT_SUMMARY_TRIGGER_ITEMS/);
     expect(() => readChatHistoryEnv({ CHAT_PURGE_INTERVAL_S: '0' })).toThrow(/CHAT_PURGE_INTERVAL_S/);
     expect(() => readChatHistoryEnv({ CHAT_SYSTEM_PROMPT_MAX_CHARS: '0' })).toThrow(/CHAT_SYSTEM_PROMPT_MAX_CHARS/);
+    expect(() => readChatHistoryEnv({ CHAT_JOB_OUTBOX_INTERVAL_MS: '10' })).toThrow(/CHAT_JOB_OUTBOX_INTERVAL_MS/);
+    expect(() => readChatHistoryEnv({ CHAT_JOB_OUTBOX_RECHECK_S: '0' })).toThrow(/CHAT_JOB_OUTBOX_RECHECK_S/);
   });
 
   it('refuses keeping as many items verbatim as the trigger, unless summarization is off', () => {

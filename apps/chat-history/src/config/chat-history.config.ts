@@ -40,6 +40,14 @@ export function readChatHistoryEnv(env: NodeJS.ProcessEnv = process.env) {
       CHAT_MEMORY_INDEX_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
       /** How long an index job waits for an embedding worker to appear before it fails for good (seconds). */
       CHAT_MEMORY_INDEX_MAX_WAIT_S: z.coerce.number().int().min(1).default(3600),
+      /**
+       * How often the job outbox relay enqueues the jobs an append committed but could not enqueue (Redis down or
+       * full, the process killed after the commit); also how long an append's own enqueue has before the relay
+       * takes over. An idle tick is one indexed query on a table that holds only unfinished jobs.
+       */
+      CHAT_JOB_OUTBOX_INTERVAL_MS: z.coerce.number().int().min(100).max(300_000).default(5000),
+      /** How long an enqueued job may stay unfinished before the relay checks that Redis still has it (seconds). */
+      CHAT_JOB_OUTBOX_RECHECK_S: z.coerce.number().int().min(1).max(86_400).default(300),
     },
     env,
     'chat-history',
@@ -70,6 +78,10 @@ export function readChatHistoryEnv(env: NodeJS.ProcessEnv = process.env) {
       recallTimeoutMs: cfg.CHAT_RECALL_TIMEOUT_MS,
       indexTimeoutMs: cfg.CHAT_MEMORY_INDEX_TIMEOUT_MS,
       indexMaxWaitMs: cfg.CHAT_MEMORY_INDEX_MAX_WAIT_S * 1000,
+    },
+    outbox: {
+      intervalMs: cfg.CHAT_JOB_OUTBOX_INTERVAL_MS,
+      recheckMs: cfg.CHAT_JOB_OUTBOX_RECHECK_S * 1000,
     },
   };
 }

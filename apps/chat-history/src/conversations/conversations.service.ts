@@ -21,8 +21,7 @@ import { ItemsAppender } from '../items/items-appender.service';
 import { ItemsRepository } from '../items/items.repository';
 import { toItemView } from '../items/item-normalizer';
 import { MemoryEraser } from '../memory/memory-eraser.service';
-import { MemoryScheduler } from '../memory/memory-scheduler.service';
-import { SummaryScheduler } from '../summaries/summary-scheduler.service';
+import { JobOutbox } from '../outbox/job-outbox.service';
 import { renderExport } from './conversation-export';
 import { toConversationView } from './conversation.view';
 import { ConversationsRepository } from './conversations.repository';
@@ -34,8 +33,7 @@ export class ConversationsService {
     private readonly conversations: ConversationsRepository,
     private readonly items: ItemsRepository,
     private readonly appender: ItemsAppender,
-    private readonly summaries: SummaryScheduler,
-    private readonly memory: MemoryScheduler,
+    private readonly outbox: JobOutbox,
     private readonly memoryEraser: MemoryEraser,
     @Inject(chatHistoryConfig.KEY) private readonly cfg: ConfigType<typeof chatHistoryConfig>,
   ) {}
@@ -43,7 +41,7 @@ export class ConversationsService {
   /** Creates the conversation and its first items in one transaction. */
   async create(userId: string, req: CreateConversationBody): Promise<ConversationView> {
     this.checkSystemPrompt(req.system_prompt);
-    const { conversation, summarizeThrough, items } = await this.dataSource.transaction(async (em) => {
+    const { conversation, jobs } = await this.dataSource.transaction(async (em) => {
       const conversation = await this.conversations.insert(
         {
           id: newId(CONVERSATION_ID_PREFIX),
@@ -56,10 +54,9 @@ export class ConversationsService {
         em,
       );
       const appended = req.items?.length ? await this.appender.append(em, conversation, req.items) : null;
-      return { conversation, summarizeThrough: appended?.summarizeThrough ?? null, items: appended?.items ?? [] };
+      return { conversation, jobs: appended?.jobs ?? [] };
     });
-    if (summarizeThrough !== null) await this.summaries.request(conversation.id, summarizeThrough);
-    await this.memory.index(conversation.id, items);
+    await this.outbox.dispatch(jobs);
     return toConversationView(conversation);
   }
 

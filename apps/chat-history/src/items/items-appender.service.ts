@@ -6,8 +6,12 @@ import { newId } from '../common/ids';
 import { chatHistoryConfig } from '../config/chat-history.config';
 import type { ConversationEntity } from '../conversations/conversation.entity';
 import { ConversationsRepository } from '../conversations/conversations.repository';
+import { MemoryScheduler } from '../memory/memory-scheduler.service';
+import { JobOutbox } from '../outbox/job-outbox.service';
+import type { OutboxJob } from '../outbox/outbox-job';
 import { SummariesRepository } from '../summaries/summaries.repository';
 import { summaryBase, summaryCutoffOffset } from '../summaries/summary-plan';
+import { SummaryScheduler } from '../summaries/summary-scheduler.service';
 import type { ConversationItemEntity } from './conversation-item.entity';
 import { ItemsRepository, NewItem } from './items.repository';
 import { normalizeItem } from './item-normalizer';
@@ -19,13 +23,14 @@ export interface AppendOptions {
 
 export interface AppendResult {
   items: ConversationItemEntity[];
-  /** Set when a summary through this seq should be requested once the transaction has committed. */
-  summarizeThrough: number | null;
+  /** The jobs staged in the job outbox with the items: hand them to `JobOutbox.dispatch` once committed. */
+  jobs: OutboxJob[];
 }
 
 /**
  * Appends items inside the caller's transaction. The caller holds the conversation row (locked, or just
- * inserted), so seqs are assigned from `last_seq` without races.
+ * inserted), so seqs are assigned from `last_seq` without races. The jobs the append asks for (a summary, the
+ * memory index) are staged in the job outbox in the same transaction, so they cannot be lost after the commit.
  */
 @Injectable()
 export class ItemsAppender {
@@ -33,6 +38,9 @@ export class ItemsAppender {
     private readonly items: ItemsRepository,
     private readonly conversations: ConversationsRepository,
     private readonly summaries: SummariesRepository,
+    private readonly summaryJobs: SummaryScheduler,
+    private readonly memoryJobs: MemoryScheduler,
+    private readonly outbox: JobOutbox,
     @Inject(chatHistoryConfig.KEY) private readonly cfg: ConfigType<typeof chatHistoryConfig>,
   ) {}
 
@@ -44,7 +52,7 @@ export class ItemsAppender {
   ): Promise<AppendResult> {
     if (opts.idempotencyKey !== undefined) {
       const earlier = await this.items.findByIdempotencyKey(conversation.id, opts.idempotencyKey, em);
-      if (earlier.length) return { items: earlier, summarizeThrough: null };
+      if (earlier.length) return { items: earlier, jobs: [] };
     }
     const rows: NewItem[] = inputs.map((input, position) => {
       const n = normalizeItem(input);
@@ -62,7 +70,13 @@ export class ItemsAppender {
     });
     const stored = await this.items.insertMany(rows, em);
     await this.conversations.setLastSeq(conversation.id, conversation.lastSeq + rows.length, em);
-    return { items: stored, summarizeThrough: await this.planSummary(em, conversation) };
+    const summarizeThrough = await this.planSummary(em, conversation);
+    const jobs: OutboxJob[] = [];
+    if (summarizeThrough !== null) jobs.push(this.summaryJobs.job(conversation.id, summarizeThrough));
+    const index = this.memoryJobs.indexJob(conversation.id, stored);
+    if (index) jobs.push(index);
+    await this.outbox.stage(em, jobs);
+    return { items: stored, jobs };
   }
 
   private async planSummary(em: EntityManager, conversation: ConversationEntity): Promise<number | null> {

@@ -7,8 +7,7 @@ import { toConversationView } from '../conversations/conversation.view';
 import { ConversationsRepository } from '../conversations/conversations.repository';
 import { ChatHistoryError } from '../errors/chat-history.error';
 import { MemoryEraser } from '../memory/memory-eraser.service';
-import { MemoryScheduler } from '../memory/memory-scheduler.service';
-import { SummaryScheduler } from '../summaries/summary-scheduler.service';
+import { JobOutbox } from '../outbox/job-outbox.service';
 import { AppendOptions, ItemsAppender } from './items-appender.service';
 import { ItemsRepository } from './items.repository';
 import { toItemView } from './item-normalizer';
@@ -20,14 +19,14 @@ export class ItemsService {
     private readonly conversations: ConversationsRepository,
     private readonly items: ItemsRepository,
     private readonly appender: ItemsAppender,
-    private readonly summaries: SummaryScheduler,
-    private readonly memory: MemoryScheduler,
+    private readonly outbox: JobOutbox,
     private readonly memoryEraser: MemoryEraser,
   ) {}
 
   /**
    * Appends the items in one transaction under a row lock on the conversation, so concurrent appends are all kept
-   * in the order they got the lock. A retry with the same idempotency key answers the first call's items.
+   * in the order they got the lock. A retry with the same idempotency key answers the first call's items. The jobs
+   * the append staged (summary, memory index) are enqueued once it has committed.
    */
   async create(
     userId: string,
@@ -40,8 +39,7 @@ export class ItemsService {
       if (!conversation) throw ChatHistoryError.notFound('conversation', 'conversationId');
       return this.appender.append(em, conversation, inputs, opts);
     });
-    if (result.summarizeThrough !== null) await this.summaries.request(conversationId, result.summarizeThrough);
-    await this.memory.index(conversationId, result.items);
+    await this.outbox.dispatch(result.jobs);
     return toListPage(result.items, result.items.length, toItemView);
   }
 

@@ -14,6 +14,7 @@ import { chatHistoryConfig } from '../config/chat-history.config';
 import { ExpiredConversationsPurger } from '../conversations/expired-conversations.purger';
 import { MemoryEraser } from '../memory/memory-eraser.service';
 import { MemoryIndexer } from '../memory/memory-indexer.service';
+import { JobOutbox } from '../outbox/job-outbox.service';
 import { SummarizerService } from '../summaries/summarizer.service';
 
 /** Scheduler id of the repeatable purge; every replica upserts the same one. */
@@ -33,6 +34,7 @@ export class ChatHistoryProcessor implements OnApplicationBootstrap, OnApplicati
     private readonly purger: ExpiredConversationsPurger,
     private readonly memoryIndexer: MemoryIndexer,
     private readonly memoryEraser: MemoryEraser,
+    private readonly outbox: JobOutbox,
     private readonly jobs: JobProducer,
     private readonly redis: RedisFactory,
     private readonly readiness: ReadinessRegistry,
@@ -42,9 +44,19 @@ export class ChatHistoryProcessor implements OnApplicationBootstrap, OnApplicati
 
   async onApplicationBootstrap(): Promise<void> {
     const handlers: JobHandlers<'chat-history'> = {
-      'conversation.summarize.v1': (payload, job) => this.summarizer.summarize(payload, job),
+      // The jobs appends stage in the job outbox take their row out once the work is done (before the job completes,
+      // so a row left behind always means work left to do).
+      'conversation.summarize.v1': async (payload, job) => {
+        const result = await this.summarizer.summarize(payload, job);
+        await this.outbox.settle(job.id);
+        return result;
+      },
       'conversation.purge-expired.v1': () => this.purger.purge(),
-      'memory.index.v1': (payload, job) => this.memoryIndexer.index(payload, job),
+      'memory.index.v1': async (payload, job) => {
+        const result = await this.memoryIndexer.index(payload, job);
+        await this.outbox.settle(job.id);
+        return result;
+      },
       'memory.forget.v1': (payload) => this.memoryEraser.forget(payload),
     };
     const connection = this.redis.create('chat-history-worker');

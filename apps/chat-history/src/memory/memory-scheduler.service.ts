@@ -3,8 +3,9 @@ import type { ConfigType } from '@nestjs/config';
 import { CHAT_HISTORY_QUEUE, JobPayload, memoryIndexJobId } from '@llmp/contracts';
 import { JobProducer } from '@llmp/platform';
 import { chatHistoryConfig } from '../config/chat-history.config';
+import type { OutboxJob } from '../outbox/outbox-job';
 
-/** Enqueues the memory jobs of the chat-history queue. */
+/** The memory jobs of the chat-history queue. */
 @Injectable()
 export class MemoryScheduler {
   private readonly logger = new Logger(MemoryScheduler.name);
@@ -15,28 +16,25 @@ export class MemoryScheduler {
   ) {}
 
   /**
-   * Called after an append committed, with its message items. A failure to enqueue is logged, not thrown: the items
-   * are stored, only not recallable.
+   * The `memory.index.v1` job of an append's message items, staged in the job outbox with them (it is enqueued
+   * after the commit); null when there is nothing to index.
    */
-  async index(conversationId: string, items: readonly { id: string; type: string }[]): Promise<void> {
+  indexJob(conversationId: string, items: readonly { id: string; type: string }[]): OutboxJob | null {
     const itemIds = items.filter((i) => i.type === 'message').map((i) => i.id);
-    if (!this.cfg.memory.enabled || !itemIds.length) return;
-    try {
-      await this.jobs.add(
-        CHAT_HISTORY_QUEUE,
-        'memory.index.v1',
-        { conversationId, itemIds },
-        {
-          jobId: memoryIndexJobId(itemIds),
-          attempts: 5,
-          backoff: { type: 'exponential', delay: 2000 },
-          removeOnComplete: { age: 600 },
-          removeOnFail: { age: 24 * 3600 },
-        },
-      );
-    } catch (err) {
-      this.logger.warn({ err, conversationId }, 'could not enqueue memory.index.v1');
-    }
+    if (!this.cfg.memory.enabled || !itemIds.length) return null;
+    return {
+      queue: CHAT_HISTORY_QUEUE,
+      name: 'memory.index.v1',
+      jobId: memoryIndexJobId(itemIds),
+      payload: { conversationId, itemIds },
+      options: {
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 2000 },
+        removeOnComplete: { age: 600 },
+        removeOnFail: { age: 24 * 3600 },
+      },
+      conversationId,
+    };
   }
 
   /** Retries a deletion the vector store refused, until it takes it. */

@@ -1,34 +1,24 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { CHAT_HISTORY_QUEUE, summarizeJobId } from '@llmp/contracts';
-import { JobProducer } from '@llmp/platform';
+import type { OutboxJob } from '../outbox/outbox-job';
 
-/** Enqueues summary jobs; one job per (conversation, throughSeq) whatever the number of triggers. */
+/** The summary jobs appends ask for; one job per (conversation, throughSeq) whatever the number of triggers. */
 @Injectable()
 export class SummaryScheduler {
-  private readonly logger = new Logger(SummaryScheduler.name);
-
-  constructor(private readonly jobs: JobProducer) {}
-
-  /**
-   * Called after the append committed. A failure to enqueue is logged, not thrown: the items are stored, and the
-   * next trigger asks for a summary reaching at least as far.
-   */
-  async request(conversationId: string, throughSeq: number): Promise<void> {
-    try {
-      await this.jobs.add(
-        CHAT_HISTORY_QUEUE,
-        'conversation.summarize.v1',
-        { conversationId, throughSeq },
-        {
-          jobId: summarizeJobId(conversationId, throughSeq),
-          attempts: 3,
-          backoff: { type: 'exponential', delay: 2000 },
-          removeOnComplete: { age: 3600 },
-          removeOnFail: { age: 24 * 3600 },
-        },
-      );
-    } catch (err) {
-      this.logger.warn({ err, conversationId, throughSeq }, 'could not enqueue conversation.summarize.v1');
-    }
+  /** The `conversation.summarize.v1` job an append stages in the job outbox (it is enqueued after the commit). */
+  job(conversationId: string, throughSeq: number): OutboxJob {
+    return {
+      queue: CHAT_HISTORY_QUEUE,
+      name: 'conversation.summarize.v1',
+      jobId: summarizeJobId(conversationId, throughSeq),
+      payload: { conversationId, throughSeq },
+      options: {
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 2000 },
+        removeOnComplete: { age: 3600 },
+        removeOnFail: { age: 24 * 3600 },
+      },
+      conversationId,
+    };
   }
 }
