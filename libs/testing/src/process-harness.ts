@@ -17,18 +17,23 @@ export async function freePort(): Promise<number> {
   });
 }
 
+const MAX_LOG_BYTES = 64 * 1024 * 1024;
+
 export interface RunningApp {
   name: string;
   port: number;
   url: string;
   proc: ChildProcess;
+  /** The last 20,000 characters of stdout and stderr (for failure messages). */
   output: () => string;
+  /** Everything the process wrote to stdout and stderr since it started (up to 64 MiB), in arrival order. */
+  log: () => string;
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
 /**
  * Starts a built app (`dist/apps/<name>/src/main.js`, from `npm run build`) as a real process and waits until its
- * `/health` answers. The app's output is kept for failure messages.
+ * `/health` answers. The app's output is kept: its tail for failure messages, all of it for tests that read the log.
  */
 export async function startApp(
   name: string,
@@ -43,8 +48,17 @@ export async function startApp(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  proc.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20000)));
-  proc.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20000)));
+  const chunks: Buffer[] = [];
+  let logBytes = 0;
+  const capture = (d: Buffer) => {
+    out = (out + d.toString()).slice(-20000);
+    if (logBytes + d.length <= MAX_LOG_BYTES) {
+      chunks.push(d);
+      logBytes += d.length;
+    }
+  };
+  proc.stdout?.on('data', capture);
+  proc.stderr?.on('data', capture);
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)));
   const app: RunningApp = {
@@ -53,6 +67,7 @@ export async function startApp(
     url,
     proc,
     output: () => out,
+    log: () => Buffer.concat(chunks).toString(),
     stop: async (signal = 'SIGTERM') => {
       if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
       proc.kill(signal);

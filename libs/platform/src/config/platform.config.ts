@@ -1,8 +1,37 @@
 import { registerAs } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DEFAULT_QUEUE_PREFIX } from '@llmp/contracts';
 import { parseEnv } from './env';
+
+const PROXY_ADDR_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** True for an IP address, an IP/prefix CIDR range, or one of proxy-addr's named ranges. */
+function isAddressOrRange(entry: string): boolean {
+  if (PROXY_ADDR_NAMES.has(entry) || isIP(entry) !== 0) return true;
+  const match = /^([^/]+)\/(\d{1,3})$/.exec(entry);
+  if (!match) return false;
+  const version = isIP(match[1]!);
+  const prefix = Number(match[2]);
+  return (version === 4 && prefix <= 32) || (version === 6 && prefix <= 128);
+}
+
+const trustedProxiesSchema = z
+  .string()
+  .default('')
+  .transform((value, ctx) => {
+    const entries = value
+      .split(',')
+      .map((e) => e.trim())
+      .filter((e) => e.length > 0);
+    for (const entry of entries) {
+      if (!isAddressOrRange(entry)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `'${entry}' is not an IP address or CIDR range` });
+      }
+    }
+    return entries;
+  });
 
 /** Settings every app shares: where Redis and Postgres are, log level, queue namespace. */
 export function readPlatformEnv(env: NodeJS.ProcessEnv = process.env) {
@@ -18,6 +47,11 @@ export function readPlatformEnv(env: NodeJS.ProcessEnv = process.env) {
         .default(DEFAULT_QUEUE_PREFIX),
       MODELS_CONFIG: z.string().min(1).default('infra/config/models.yaml'),
       INSTANCE_ID: z.string().min(1).optional(),
+      /**
+       * Proxies whose X-Forwarded-For is believed (comma-separated IPs or CIDR ranges, or proxy-addr's `loopback`,
+       * `linklocal`, `uniquelocal`). Empty: none, the client IP is the socket's peer and X-Forwarded-For is ignored.
+       */
+      TRUSTED_PROXIES: trustedProxiesSchema,
     },
     env,
     'platform',
@@ -31,6 +65,8 @@ export function readPlatformEnv(env: NodeJS.ProcessEnv = process.env) {
     modelsConfigPath: cfg.MODELS_CONFIG,
     /** Unique per process: names this replica's reply channel. */
     instanceId: cfg.INSTANCE_ID ?? randomUUID(),
+    /** Fastify `trustProxy` addresses; empty: trust no proxy. */
+    trustedProxies: cfg.TRUSTED_PROXIES,
   };
 }
 

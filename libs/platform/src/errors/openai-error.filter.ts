@@ -1,9 +1,11 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyError, FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { ZodError } from 'zod';
 import type { OpenAiErrorBody } from '@llmp/contracts';
+import { redactedError } from '../observability/log-redaction';
 import { API_ERROR_TABLE, ApiError, ApiErrorCode } from './api-error';
+import { apiErrorFromFramework } from './framework-errors';
 import { apiErrorFromZod } from './zod-error';
 
 /** Fastify's own client errors (body parsing, limits) by code. */
@@ -15,18 +17,25 @@ const FASTIFY_CODES: Record<string, ApiErrorCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: ApiErrorCode.InvalidRequest,
 };
 
+/** Fastify's router errors (bad URL encoding, over-long path segment), should one reach Nest. */
+const FASTIFY_ROUTER_CODES = new Set(['FST_ERR_BAD_URL', 'FST_ERR_MAX_PARAM_LENGTH']);
+
 /** Codes for Nest's own HTTP exceptions (unknown routes, and Fastify's body errors that Nest wraps). */
 const HTTP_STATUS_CODES: Record<number, ApiErrorCode> = {
   400: ApiErrorCode.InvalidRequest,
   404: ApiErrorCode.NotFound,
   405: ApiErrorCode.MethodNotAllowed,
+  408: ApiErrorCode.RequestTimeout,
   413: ApiErrorCode.PayloadTooLarge,
+  414: ApiErrorCode.UriTooLong,
   415: ApiErrorCode.UnsupportedMediaType,
+  431: ApiErrorCode.HeadersTooLarge,
 };
 
 /**
  * Renders every error in OpenAI's shape `{error: {message, type, param, code}}`. Unknown errors become a 500 with
- * an `errorId` that is logged with the stack, so a client report can be matched to the log line.
+ * an `errorId` that is logged with the stack, so a client report can be matched to the log line; what is logged is
+ * a redacted copy of the error (its fields can hold request data: a failed query's parameters, a body).
  */
 export function toOpenAiError(
   err: unknown,
@@ -59,7 +68,7 @@ export function toOpenAiError(
     };
   }
   const errorId = randomUUID();
-  logger.error({ err, errorId }, `Unhandled error ${errorId}`);
+  logger.error({ err: redactedError(err), errorId }, `Unhandled error ${errorId}`);
   return {
     status: 500,
     body: {
@@ -77,6 +86,9 @@ function classify(err: unknown): ApiError | null {
   if (err instanceof ApiError) return err;
   if (err instanceof ZodError) return apiErrorFromZod(err);
   const fastifyCode = (err as { code?: unknown })?.code;
+  if (typeof fastifyCode === 'string' && FASTIFY_ROUTER_CODES.has(fastifyCode)) {
+    return apiErrorFromFramework(err as FastifyError);
+  }
   if (typeof fastifyCode === 'string' && fastifyCode in FASTIFY_CODES) {
     const code = FASTIFY_CODES[fastifyCode]!;
     const message =

@@ -5,10 +5,14 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { readPlatformEnv } from '../config/platform.config';
 import { HttpMetricsService } from './http-metrics.service';
+import { logRedactionOptions } from './log-redaction';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
-/** JSON logs (pino) carrying a request id, and Prometheus `/metrics` with process metrics and HTTP metrics. */
+/**
+ * JSON logs (pino) carrying a request id, with credentials (auth headers, cookies, passwords, tokens, keys) replaced
+ * by `[redacted]` in every line, and Prometheus `/metrics` with process metrics and HTTP metrics.
+ */
 @Module({})
 export class ObservabilityModule {
   static forRoot(service: string): DynamicModule {
@@ -28,6 +32,7 @@ export class ObservabilityModule {
             // Health and metrics probes would drown the log.
             autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
             customProps: () => ({}),
+            ...logRedactionOptions(),
           },
         }),
         PrometheusModule.register({
