@@ -5,6 +5,7 @@ import { ApiError, ApiErrorCode } from '@llmp/platform';
 import { openApiSchema, parseBody } from '../http/zod-body';
 import { AuthRpcClient } from './auth-rpc.client';
 import { CurrentPrincipal } from './current-principal.decorator';
+import { RequireScope } from './require-scope.decorator';
 
 function requireAdmin(p: Principal): void {
   if (p.role !== 'admin') throw new ApiError(ApiErrorCode.PermissionDenied, 'This route is for admins.');
@@ -16,6 +17,7 @@ function requireAdmin(p: Principal): void {
 export class AdminController {
   constructor(private readonly rpc: AuthRpcClient) {}
 
+  @RequireScope('admin')
   @Get()
   @ApiOperation({ summary: 'List users (admin)' })
   list(@Query() query: unknown, @CurrentPrincipal() p: Principal): Promise<ListPage<UserView>> {
@@ -23,6 +25,7 @@ export class AdminController {
     return this.rpc.call('listUsers', parseBody(ListQuerySchema, query ?? {}));
   }
 
+  @RequireScope('admin')
   @Patch(':id')
   @ApiOperation({ summary: 'Disable or enable a user, change their role or limits (admin); effective within 1 s' })
   @ApiBody({ schema: openApiSchema(UpdateUserRequestSchema) })

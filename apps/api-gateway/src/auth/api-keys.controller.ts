@@ -11,6 +11,7 @@ import {
 import { openApiSchema, parseBody } from '../http/zod-body';
 import { AuthRpcClient } from './auth-rpc.client';
 import { CurrentPrincipal } from './current-principal.decorator';
+import { RequireScope } from './require-scope.decorator';
 
 @ApiTags('api-keys')
 @ApiBearerAuth()
@@ -18,20 +19,25 @@ import { CurrentPrincipal } from './current-principal.decorator';
 export class ApiKeysController {
   constructor(private readonly rpc: AuthRpcClient) {}
 
+  @RequireScope('api_keys.write')
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Create an API key; the secret is shown once' })
   @ApiBody({ schema: openApiSchema(CreateApiKeyRequestSchema) })
   create(@Body() body: unknown, @CurrentPrincipal() p: Principal): Promise<ApiKeyCreated> {
-    return this.rpc.call('createApiKey', { ...parseBody(CreateApiKeyRequestSchema, body), userId: p.userId });
+    // The auth service checks that a key creating a key grants no more than it holds itself.
+    const request = parseBody(CreateApiKeyRequestSchema, body);
+    return this.rpc.call('createApiKey', { ...request, userId: p.userId, creatorKeyId: p.keyId });
   }
 
+  @RequireScope('api_keys.read')
   @Get()
   @ApiOperation({ summary: "List the caller's API keys (never the secrets)" })
   list(@Query() query: unknown, @CurrentPrincipal() p: Principal): Promise<ListPage<ApiKeyView>> {
     return this.rpc.call('listApiKeys', { ...parseBody(ListQuerySchema, query ?? {}), userId: p.userId });
   }
 
+  @RequireScope('api_keys.write')
   @Delete(':id')
   @ApiOperation({ summary: 'Revoke an API key (effective on every gateway within a second)' })
   revoke(@Param('id') id: string, @CurrentPrincipal() p: Principal): Promise<unknown> {

@@ -12,6 +12,7 @@ const ERROR_CODES: Record<AuthErrorCode, ApiErrorCode> = {
   [AuthErrorCode.InvalidToken]: ApiErrorCode.InvalidToken,
   [AuthErrorCode.TooManyAttempts]: ApiErrorCode.TooManyAttempts,
   [AuthErrorCode.NotFound]: ApiErrorCode.NotFound,
+  [AuthErrorCode.PermissionDenied]: ApiErrorCode.PermissionDenied,
   [AuthErrorCode.Internal]: ApiErrorCode.Internal,
 };
 

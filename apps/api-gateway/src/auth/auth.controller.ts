@@ -14,6 +14,7 @@ import { openApiSchema, parseBody } from '../http/zod-body';
 import { AuthRpcClient } from './auth-rpc.client';
 import { CurrentPrincipal } from './current-principal.decorator';
 import { Public } from './public.decorator';
+import { ANY_SCOPE, RequireScope } from './require-scope.decorator';
 
 @ApiTags('auth')
 @Controller('v1/auth')
@@ -49,6 +50,7 @@ export class AuthController {
     return this.rpc.call('refreshToken', parseBody(RefreshRequestSchema, body));
   }
 
+  @RequireScope(ANY_SCOPE)
   @Post('logout')
   @HttpCode(200)
   @ApiBearerAuth()
@@ -60,6 +62,7 @@ export class AuthController {
     return { revoked: true };
   }
 
+  @RequireScope(ANY_SCOPE)
   @Get('me')
   @ApiBearerAuth()
   @ApiOperation({ summary: 'The calling user' })

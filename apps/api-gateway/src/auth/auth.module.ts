@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { MeteringModule } from '../metering/metering.module';
 import { AdminController } from './admin.controller';
 import { ApiKeysController } from './api-keys.controller';
+import { AuthFailureThrottle } from './auth-failure-throttle';
 import { AuthRpcClient } from './auth-rpc.client';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
@@ -16,7 +17,7 @@ import { UsageController } from './usage.controller';
 @Module({
   imports: [MeteringModule],
   controllers: [AuthController, ApiKeysController, UsageController, AdminController],
-  providers: [AuthRpcClient, PrincipalResolver, { provide: APP_GUARD, useClass: AuthGuard }],
+  providers: [AuthRpcClient, PrincipalResolver, AuthFailureThrottle, { provide: APP_GUARD, useClass: AuthGuard }],
   exports: [AuthRpcClient],
 })
 export class AuthModule {}

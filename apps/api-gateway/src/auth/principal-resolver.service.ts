@@ -42,6 +42,15 @@ export class PrincipalResolver implements OnModuleInit {
     await sub.subscribe(authEventsChannel(this.platform.queuePrefix));
   }
 
+  /** The principal of a credential already verified and cached here, without any I/O; null otherwise. */
+  cachedValid(credential: string): Principal | null {
+    if (!credential.startsWith('sk-')) return null; // tokens are verified on every request (cheap, local)
+    const principal = this.cache.get(`k:${createHash('sha256').update(credential).digest('hex')}`);
+    if (!principal) return null;
+    if (principal.expiresAt !== null && principal.expiresAt * 1000 <= Date.now()) return null;
+    return principal;
+  }
+
   async resolve(credential: string): Promise<Principal> {
     const principal = credential.startsWith('sk-') ? await this.fromApiKey(credential) : await this.fromJwt(credential);
     if (principal.expiresAt !== null && principal.expiresAt * 1000 <= Date.now()) {
@@ -64,6 +73,7 @@ export class PrincipalResolver implements OnModuleInit {
         issuer: this.cfg.jwtIssuer,
         audience: this.cfg.jwtAudience,
         algorithms: ['EdDSA'],
+        requiredClaims: ['exp', 'sub'],
       }).catch(async (err) => {
         // A key rotated since we fetched the set: fetch it again (rate-limited) and retry once.
         if (err instanceof joseErrors.JWKSNoMatchingKey) {
@@ -71,6 +81,7 @@ export class PrincipalResolver implements OnModuleInit {
             issuer: this.cfg.jwtIssuer,
             audience: this.cfg.jwtAudience,
             algorithms: ['EdDSA'],
+            requiredClaims: ['exp', 'sub'],
           });
         }
         throw err;
@@ -101,7 +112,9 @@ export class PrincipalResolver implements OnModuleInit {
   }
 
   private async keySet(refresh: boolean): Promise<ReturnType<typeof createLocalJWKSet>> {
-    const stale = !this.jwks || (refresh && Date.now() - this.jwksFetchedAt > JWKS_REFRESH_MIN_INTERVAL_MS);
+    // Refetched on a TTL too, so a key the auth service retired stops verifying without a restart.
+    const age = Date.now() - this.jwksFetchedAt;
+    const stale = !this.jwks || age > this.cfg.jwksTtlMs || (refresh && age > JWKS_REFRESH_MIN_INTERVAL_MS);
     if (stale) {
       const jwks = await this.rpc.call<JSONWebKeySet>('jwks', {});
       this.jwks = createLocalJWKSet(jwks);

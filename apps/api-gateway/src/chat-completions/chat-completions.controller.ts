@@ -5,12 +5,14 @@ import { ChatCompletionRequestSchema, Principal } from '@llmp/contracts';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { openApiSchema, parseBody } from '../http/zod-body';
 import { ChatCompletionsService } from './chat-completions.service';
+import { RequireScope } from '../auth/require-scope.decorator';
 
 @ApiTags('openai')
 @Controller('v1/chat/completions')
 export class ChatCompletionsController {
   constructor(private readonly chat: ChatCompletionsService) {}
 
+  @RequireScope('model.request')
   @Post()
   @HttpCode(200)
   @ApiOperation({ summary: 'Create a chat completion (OpenAI Chat Completions API; SSE when stream is true)' })

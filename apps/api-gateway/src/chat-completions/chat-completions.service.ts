@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { ChatCompletionRequest, ItemInput, Principal } from '@llmp/contracts';
+import { assertScope } from '../auth/require-scope.decorator';
 import { StatefulChat } from '../conversations/stateful-chat.service';
 import { CompletionRunner, publicContext } from '../generation/completion-runner.service';
 import { toChatMessages, toSampling } from '../generation/openai-mappers';
@@ -32,6 +33,8 @@ export class ChatCompletionsService {
     const sampling = toSampling(request);
     const stream = (request.stream ?? false) && !dryRun;
     const conversationId = request.conversation_id;
+    if (conversationId)
+      assertScope(principal, dryRun ? 'conversations.read' : 'conversations.write', 'conversation_id');
     const input: ItemInput[] = request.messages.map((m) => ({
       type: 'message',
       role: m.role,

@@ -5,12 +5,14 @@ import { CompletionRequestSchema, Principal } from '@llmp/contracts';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { openApiSchema, parseBody } from '../http/zod-body';
 import { CompletionsService } from './completions.service';
+import { RequireScope } from '../auth/require-scope.decorator';
 
 @ApiTags('openai')
 @Controller('v1/completions')
 export class CompletionsController {
   constructor(private readonly completions: CompletionsService) {}
 
+  @RequireScope('model.request')
   @Post()
   @HttpCode(200)
   @ApiOperation({ summary: 'Create a text completion (OpenAI Completions API; SSE when stream is true)' })

@@ -26,6 +26,12 @@ export function readGatewayEnv(env: NodeJS.ProcessEnv = process.env) {
        * server, or a baseline for benchmarks). Refused in production.
        */
       AUTH_REQUIRED: envBoolean.default('true'),
+      /** How long Redis may be unreachable before requests still waiting in the queue get a 503. */
+      REDIS_OUTAGE_FAIL_MS: z.coerce.number().int().min(500).default(5000),
+      /** Failed authentications (bad key or token) per client IP per minute before the IP gets 429s. */
+      AUTH_FAILURES_PER_IP_PER_MIN: z.coerce.number().int().min(1).default(30),
+      /** How long the auth service's public keys are trusted before they are fetched again. */
+      AUTH_JWKS_TTL_MS: z.coerce.number().int().min(1000).default(300000),
       AUTH_JWT_ISSUER: z.string().min(1).default('llmp-auth'),
       AUTH_JWT_AUDIENCE: z.string().min(1).default('llmp'),
     },
@@ -47,6 +53,9 @@ export function readGatewayEnv(env: NodeJS.ProcessEnv = process.env) {
     anonIpRpm: cfg.ANON_IP_RPM,
     authRpcTimeoutMs: cfg.AUTH_RPC_TIMEOUT_MS,
     principalCacheTtlMs: cfg.PRINCIPAL_CACHE_TTL_MS,
+    redisOutageFailMs: cfg.REDIS_OUTAGE_FAIL_MS,
+    authFailuresPerIpPerMin: cfg.AUTH_FAILURES_PER_IP_PER_MIN,
+    jwksTtlMs: cfg.AUTH_JWKS_TTL_MS,
     jwtIssuer: cfg.AUTH_JWT_ISSUER,
     jwtAudience: cfg.AUTH_JWT_AUDIENCE,
     models: models.models,

@@ -13,6 +13,7 @@ import {
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { openApiSchema, parseBody } from '../http/zod-body';
 import { ChatHistoryClient } from './chat-history.client';
+import { RequireScope } from '../auth/require-scope.decorator';
 
 const ExportQuerySchema = z.object({ format: ExportFormatSchema.default('json') }).passthrough();
 /** OpenAI's SDK may send `include[]` on item routes; it changes nothing here. */
@@ -25,6 +26,7 @@ const ListQuerySchema = HistoryListQuerySchema.passthrough();
 export class ConversationsController {
   constructor(private readonly history: ChatHistoryClient) {}
 
+  @RequireScope('conversations.write')
   @Post()
   @HttpCode(200)
   @ApiOperation({ summary: 'Create a conversation (optionally with items, a title, a system prompt, a TTL)' })
@@ -36,6 +38,7 @@ export class ConversationsController {
     });
   }
 
+  @RequireScope('conversations.read')
   @Get()
   @ApiOperation({ summary: "List the caller's conversations, newest first (extension)" })
   list(@Query() query: unknown, @CurrentPrincipal() p: Principal) {
@@ -43,12 +46,14 @@ export class ConversationsController {
     return this.history.call('listConversations', { limit, after, order, userId: p.userId });
   }
 
+  @RequireScope('conversations.read')
   @Get(':id')
   @ApiOperation({ summary: 'Retrieve a conversation' })
   get(@Param('id') id: string, @CurrentPrincipal() p: Principal) {
     return this.history.call('getConversation', { id, userId: p.userId });
   }
 
+  @RequireScope('conversations.write')
   @Post(':id')
   @HttpCode(200)
   @ApiOperation({ summary: 'Update a conversation (metadata, title, system prompt, TTL)' })
@@ -61,12 +66,14 @@ export class ConversationsController {
     });
   }
 
+  @RequireScope('conversations.write')
   @Delete(':id')
   @ApiOperation({ summary: 'Delete a conversation with its items, summaries and memory' })
   remove(@Param('id') id: string, @CurrentPrincipal() p: Principal) {
     return this.history.call('deleteConversation', { id, userId: p.userId });
   }
 
+  @RequireScope('conversations.read')
   @Get(':id/export')
   @ApiOperation({ summary: 'Export a conversation as JSON or Markdown (extension)' })
   async export(
@@ -83,6 +90,7 @@ export class ConversationsController {
       .send(exported.body);
   }
 
+  @RequireScope('conversations.write')
   @Post(':id/items')
   @HttpCode(200)
   @ApiOperation({ summary: 'Add up to 20 items to a conversation' })
@@ -92,6 +100,7 @@ export class ConversationsController {
     return this.history.call('createItems', { conversationId: id, items, userId: p.userId });
   }
 
+  @RequireScope('conversations.read')
   @Get(':id/items')
   @ApiOperation({ summary: "List a conversation's items" })
   listItems(@Param('id') id: string, @Query() query: unknown, @CurrentPrincipal() p: Principal) {
@@ -99,12 +108,14 @@ export class ConversationsController {
     return this.history.call('listItems', { conversationId: id, limit, after, order, userId: p.userId });
   }
 
+  @RequireScope('conversations.read')
   @Get(':id/items/:itemId')
   @ApiOperation({ summary: 'Retrieve an item' })
   getItem(@Param('id') id: string, @Param('itemId') itemId: string, @CurrentPrincipal() p: Principal) {
     return this.history.call('getItem', { conversationId: id, itemId, userId: p.userId });
   }
 
+  @RequireScope('conversations.write')
   @Delete(':id/items/:itemId')
   @ApiOperation({ summary: 'Delete an item' })
   deleteItem(@Param('id') id: string, @Param('itemId') itemId: string, @CurrentPrincipal() p: Principal) {

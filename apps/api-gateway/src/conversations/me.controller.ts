@@ -4,6 +4,7 @@ import type { ApiKeyView, ListPage, Principal } from '@llmp/contracts';
 import { AuthRpcClient } from '../auth/auth-rpc.client';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { ChatHistoryClient } from './chat-history.client';
+import { RequireScope } from '../auth/require-scope.decorator';
 
 /** The one call a privacy request needs. */
 @ApiTags('me')
@@ -15,6 +16,7 @@ export class MeController {
     private readonly auth: AuthRpcClient,
   ) {}
 
+  @RequireScope('data.delete')
   @Delete('data')
   @ApiOperation({
     summary: 'Delete everything the caller owns: conversations, items, summaries, responses and API keys',

@@ -5,12 +5,14 @@ import { CreateEmbeddingResponse, EmbeddingsRequestSchema, Principal } from '@ll
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { EmbeddingsService } from './embeddings.service';
 import { openApiSchema, parseBody } from '../http/zod-body';
+import { RequireScope } from '../auth/require-scope.decorator';
 
 @ApiTags('openai')
 @Controller('v1/embeddings')
 export class EmbeddingsController {
   constructor(private readonly embeddings: EmbeddingsService) {}
 
+  @RequireScope('model.request')
   @Post()
   @HttpCode(200)
   @ApiOperation({ summary: 'Create embeddings (OpenAI Embeddings API; float or base64 vectors)' })

@@ -14,6 +14,7 @@ import { ApiError, ApiErrorCode, EmbeddingModelDefinition } from '@llmp/platform
 import { InferenceClient } from '../jobs/inference-client.service';
 import type { JobHandle } from '../jobs/job-handle';
 import { MeteredJobs } from '../jobs/metered-jobs.service';
+import { JOB_LOST } from '../jobs/reply-hub.service';
 import { ModelCatalog } from '../models/model-catalog.service';
 import { estimateTokens } from '../generation/token-estimate';
 
@@ -25,13 +26,16 @@ const WORKER_CODES: Record<string, ApiErrorCode> = {
   [InferenceErrorCode.InvalidInput]: ApiErrorCode.InvalidRequest,
   [InferenceErrorCode.UnsupportedCapability]: ApiErrorCode.UnsupportedCapability,
   timeout: ApiErrorCode.Timeout,
+  [JOB_LOST]: ApiErrorCode.ServiceUnavailable,
 };
 
 /** The worker names inputs `input[i]`; a request whose `input` was one string or one token array says `input`. */
 function toApiError(ev: ErrorEvent, singleInput: boolean): ApiError {
   const param = singleInput && ev.param === 'input[0]' ? 'input' : (ev.param ?? null);
   const message = singleInput ? ev.message.replace('input[0]', 'the input') : ev.message;
-  return new ApiError(WORKER_CODES[ev.code] ?? ApiErrorCode.WorkerFailed, message, param);
+  return new ApiError(WORKER_CODES[ev.code] ?? ApiErrorCode.WorkerFailed, message, param, {
+    headers: ev.code === JOB_LOST ? { 'retry-after': '2' } : undefined,
+  });
 }
 
 /**
@@ -64,7 +68,7 @@ export class EmbeddingsService {
       model: model.id,
       reserveTokens,
       submit: () =>
-        this.client.submitEmbedding(model.id, {
+        this.client.submitEmbedding(principal, model.id, {
           requestId,
           model: model.id,
           inputs,

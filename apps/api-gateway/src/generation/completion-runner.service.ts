@@ -10,9 +10,11 @@ import {
   UsageRecordV1Payload,
 } from '@llmp/contracts';
 import { API_ERROR_TABLE, ApiError, ApiErrorCode } from '@llmp/platform';
+import { AdmissionControl } from '../jobs/admission.service';
 import { InferenceClient } from '../jobs/inference-client.service';
 import type { JobHandle } from '../jobs/job-handle';
 import { MeteredJobs } from '../jobs/metered-jobs.service';
+import { JOB_LOST } from '../jobs/reply-hub.service';
 import { GatewayMetrics } from '../jobs/gateway.metrics';
 import { SseStream } from '../http/sse-stream';
 
@@ -61,6 +63,9 @@ export interface CompletionRun<N extends JobsOf<'inference'>> {
   complete?: (result: GenerationResult, start: StartEvent) => Promise<Record<string, unknown>>;
 }
 
+/** How often a queued stream is told its place. */
+const QUEUE_NOTICE_MS = 1000;
+
 type StartEvent = Extract<StreamEvent, { type: 'start' }>;
 
 /** The `context` extension: what a stateful prompt was built from, in the public API's snake_case. */
@@ -81,10 +86,13 @@ const WORKER_CODES: Record<string, ApiErrorCode> = {
   [InferenceErrorCode.UnsupportedCharacters]: ApiErrorCode.UnsupportedCharacters,
   [InferenceErrorCode.UnsupportedCapability]: ApiErrorCode.UnsupportedCapability,
   timeout: ApiErrorCode.Timeout,
+  [JOB_LOST]: ApiErrorCode.ServiceUnavailable,
 };
 
 function toApiError(ev: Extract<StreamEvent, { type: 'error' }>): ApiError {
-  return new ApiError(WORKER_CODES[ev.code] ?? ApiErrorCode.WorkerFailed, ev.message, ev.param ?? null);
+  return new ApiError(WORKER_CODES[ev.code] ?? ApiErrorCode.WorkerFailed, ev.message, ev.param ?? null, {
+    headers: ev.code === JOB_LOST ? { 'retry-after': '2' } : undefined,
+  });
 }
 
 /**
@@ -98,6 +106,7 @@ export class CompletionRunner {
     private readonly client: InferenceClient,
     private readonly jobs: MeteredJobs,
     private readonly metrics: GatewayMetrics,
+    private readonly admission: AdmissionControl,
   ) {}
 
   async run<N extends JobsOf<'inference'>>(reply: FastifyReply, run: CompletionRun<N>): Promise<void> {
@@ -107,7 +116,7 @@ export class CompletionRunner {
       endpoint: run.endpoint,
       model: run.model,
       reserveTokens: run.reserveTokens,
-      submit: () => this.client.submit(run.model, run.job, run.payload),
+      submit: () => this.client.submit(run.principal, run.model, run.job, run.payload),
     };
     await this.jobs.run(reply, spec, async ({ handle, deadline, record }) => {
       const id = `${run.idPrefix}${handle.jobId.replace(/-/g, '')}`;
@@ -115,7 +124,12 @@ export class CompletionRunner {
         this.metrics.observeCompletion(run.model, started, result.usage.completionTokens);
         record(result.usage);
       };
-      let ev = await this.nextUseful(handle, deadline);
+      // A stream that has to wait in the queue starts at once and shows its place in SSE comment lines (which
+      // every SSE client ignores); a prompt error found when its turn comes then ends the stream as an error event.
+      const queued = run.stream && !run.dryRun && handle.queuedAhead >= 0 ? new SseStream(reply) : null;
+      let ev = queued ? await this.waitQueued(queued, handle, deadline) : await this.nextUseful(handle, deadline);
+      if (ev.type === 'error' && queued)
+        return this.failStream(queued, run, handle, id, ev.message, toApiError(ev).code);
       if (ev.type === 'error') throw toApiError(ev);
       if (ev.type !== 'start') throw new ApiError(ApiErrorCode.WorkerFailed, 'The worker answered out of order');
       let start: StartEvent = ev;
@@ -140,12 +154,12 @@ export class CompletionRunner {
         await reply.send(run.format.response(id, ev, extra));
         return;
       }
-      await this.stream(reply, run, handle, id, deadline, started, finished, start);
+      await this.stream(queued ?? new SseStream(reply), run, handle, id, deadline, started, finished, start);
     });
   }
 
   private async stream<N extends JobsOf<'inference'>>(
-    reply: FastifyReply,
+    sse: SseStream,
     run: CompletionRun<N>,
     handle: JobHandle,
     id: string,
@@ -155,15 +169,8 @@ export class CompletionRunner {
     firstStart: StartEvent,
   ): Promise<void> {
     let start = firstStart;
-    const sse = new SseStream(reply);
-    const fail = (message: string, code = ApiErrorCode.WorkerFailed): void => {
-      handle.cancel();
-      const error = { message, type: API_ERROR_TABLE[code].type, code, param: null };
-      const events = run.format.failure?.(id, error);
-      if (!events) return sse.fail(error);
-      for (const event of events) sse.data(event);
-      sse.done(run.format.doneMarker);
-    };
+    const fail = (message: string, code = ApiErrorCode.WorkerFailed): void =>
+      this.failStream(sse, run, handle, id, message, code);
     for (const event of run.format.opening(id)) sse.data(event);
     let sentText = false;
     for (;;) {
@@ -199,6 +206,45 @@ export class CompletionRunner {
         case 'embeddings': // only embedding jobs publish it
           return fail('The worker answered with an event of another job kind');
       }
+    }
+  }
+
+  /** Ends a stream with the endpoint's failure events (or one `{error}` event) and stops the job. */
+  private failStream<N extends JobsOf<'inference'>>(
+    sse: SseStream,
+    run: CompletionRun<N>,
+    handle: JobHandle,
+    id: string,
+    message: string,
+    code: ApiErrorCode = ApiErrorCode.WorkerFailed,
+  ): void {
+    handle.cancel();
+    const error = { message, type: API_ERROR_TABLE[code].type, code, param: null };
+    const events = run.format.failure?.(id, error);
+    if (!events) return sse.fail(error);
+    for (const event of events) sse.data(event);
+    sse.done(run.format.doneMarker);
+  }
+
+  /**
+   * Waits for a queued job's first useful event, writing `: queued position=N eta_ms=M` every second meanwhile
+   * (position 1 = next; eta from the drain rate measured over the last minute, left out until there is one).
+   */
+  private async waitQueued(sse: SseStream, handle: JobHandle, deadline: number): Promise<StreamEvent> {
+    sse.comment(`queued position=${handle.queuedAhead + 1}`);
+    for (;;) {
+      const ev = await handle.next(Math.min(deadline, Date.now() + QUEUE_NOTICE_MS));
+      // The tick: a synthetic timeout before the real deadline while the job is still open.
+      if (ev.type === 'error' && ev.code === 'timeout' && !handle.done && Date.now() < deadline) {
+        const pos = await this.admission.position(handle.queueName, handle.jobId).catch(() => null);
+        if (pos && pos.ahead >= 0) {
+          sse.comment(`queued position=${pos.ahead + 1}${pos.etaMs === null ? '' : ` eta_ms=${pos.etaMs}`}`);
+        }
+        continue;
+      }
+      if (ev.type === 'error' && ev.retrying) continue;
+      if (ev.type === 'delta') continue;
+      return ev;
     }
   }
 

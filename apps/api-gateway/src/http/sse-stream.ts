@@ -19,6 +19,11 @@ export class SseStream {
     if (!this.body.writableEnded) this.body.write(`data: ${JSON.stringify(payload)}\n\n`);
   }
 
+  /** An SSE comment line (`: text`): every SSE client skips it; people and proxies see the stream is alive. */
+  comment(text: string): void {
+    if (!this.body.writableEnded) this.body.write(`: ${text.replace(/[\r\n]+/g, ' ')}\n\n`);
+  }
+
   done(marker = true): void {
     if (this.body.writableEnded) return;
     this.body.end(marker ? 'data: [DONE]\n\n' : undefined);

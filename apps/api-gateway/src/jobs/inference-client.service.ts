@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
-import { JobPayload, JobsOf, cancelChannel, embeddingQueueName, inferenceQueueName } from '@llmp/contracts';
-import { JobProducer, RedisFactory, platformConfig } from '@llmp/platform';
+import { JobPayload, JobsOf, Principal, cancelChannel, embeddingQueueName, inferenceQueueName } from '@llmp/contracts';
+import { JobProducer, ModelDefinition, RedisFactory, platformConfig } from '@llmp/platform';
 import { gatewayConfig } from '../config/gateway.config';
+import { AdmissionControl } from './admission.service';
 import { JobHandle } from './job-handle';
 import { ReplyHub } from './reply-hub.service';
 
@@ -14,43 +15,66 @@ type ReplyJob = InferenceJob | JobsOf<'embedding'>;
 /** Submits inference and embedding jobs to the model's queue and cancels them when their client goes away. */
 @Injectable()
 export class InferenceClient {
+  private byId: Map<string, ModelDefinition> | undefined;
+
   constructor(
     private readonly producer: JobProducer,
     private readonly hub: ReplyHub,
     private readonly redis: RedisFactory,
+    private readonly admission: AdmissionControl,
     @Inject(platformConfig.KEY) private readonly platform: ConfigType<typeof platformConfig>,
     @Inject(gatewayConfig.KEY) private readonly cfg: ConfigType<typeof gatewayConfig>,
   ) {}
+
+  private get models(): Map<string, ModelDefinition> {
+    this.byId ??= new Map(this.cfg.models.map((m) => [m.id, m]));
+    return this.byId;
+  }
 
   get deadline(): number {
     return Date.now() + this.cfg.jobTimeoutMs;
   }
 
   async submit<N extends InferenceJob>(
+    principal: Principal,
     model: string,
     name: N,
     payload: Omit<JobPayload<N>, 'replyTo'>,
   ): Promise<JobHandle> {
-    return this.enqueue(inferenceQueueName(model), name, payload);
+    return this.enqueue(principal, model, inferenceQueueName(model), name, payload);
   }
 
   /** An `embed.texts.v1` job on the model's embedding queue; its worker answers with `embeddings` or `error`. */
-  async submitEmbedding(model: string, payload: Omit<JobPayload<'embed.texts.v1'>, 'replyTo'>): Promise<JobHandle> {
-    return this.enqueue(embeddingQueueName(model), 'embed.texts.v1', payload);
+  async submitEmbedding(
+    principal: Principal,
+    model: string,
+    payload: Omit<JobPayload<'embed.texts.v1'>, 'replyTo'>,
+  ): Promise<JobHandle> {
+    return this.enqueue(principal, model, embeddingQueueName(model), 'embed.texts.v1', payload);
   }
 
   private async enqueue<N extends ReplyJob>(
+    principal: Principal,
+    modelId: string,
     queueName: string,
     name: N,
     payload: Omit<JobPayload<N>, 'replyTo'>,
   ): Promise<JobHandle> {
+    const model = this.models.get(modelId);
+    if (!model) throw new Error(`unknown model ${modelId}`);
     const jobId = randomUUID();
+    // Bounded queue: 429 here, before anything is enqueued, when the model's queue or the user's share is full.
+    const queuedAhead = await this.admission.admit(model, queueName, jobId, principal);
     const handle = new JobHandle(
       jobId,
       queueName,
       (h) => this.cancel(h),
-      (h) => this.hub.forget(h),
+      (h) => {
+        this.hub.forget(h);
+        this.admission.release(h.jobId, h.completed);
+      },
     );
+    handle.queuedAhead = queuedAhead;
     // Registered before the job exists, so not even the first event can be missed.
     this.hub.register(handle);
     try {
@@ -67,6 +91,7 @@ export class InferenceClient {
       );
     } catch (err) {
       this.hub.forget(handle);
+      this.admission.release(jobId, false);
       throw err;
     }
     return handle;

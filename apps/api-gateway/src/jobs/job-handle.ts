@@ -8,6 +8,13 @@ export class JobHandle {
   private readonly buffered: StreamEvent[] = [];
   private reader: ((ev: StreamEvent) => void) | null = null;
   private settled = false;
+  /** The worker has taken the job (a `start`, or any later event, arrived). */
+  started = false;
+  /** The job ended with its result (`end` or `embeddings`), not an error or a cancel. */
+  completed = false;
+  lastEventAt = Date.now();
+  /** Jobs waiting ahead of this one when it was admitted; -1: a slot was free. */
+  queuedAhead = -1;
 
   constructor(
     readonly jobId: string,
@@ -18,6 +25,9 @@ export class JobHandle {
 
   push(ev: StreamEvent): void {
     if (this.settled) return;
+    this.lastEventAt = Date.now();
+    if (ev.type !== 'error') this.started = true;
+    if (ev.type === 'end' || ev.type === 'embeddings') this.completed = true;
     if (ev.type === 'end' || ev.type === 'embeddings' || (ev.type === 'error' && !ev.retrying)) this.finish();
     if (this.reader) {
       const r = this.reader;

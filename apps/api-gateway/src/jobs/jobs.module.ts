@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MeteringModule } from '../metering/metering.module';
+import { AdmissionControl } from './admission.service';
 import { GatewayMetrics } from './gateway.metrics';
 import { InferenceClient } from './inference-client.service';
 import { MeteredJobs } from './metered-jobs.service';
@@ -8,7 +9,7 @@ import { ReplyHub } from './reply-hub.service';
 /** Model jobs: submission to the per-model queues, the reply channel, and the metered request path around them. */
 @Module({
   imports: [MeteringModule],
-  providers: [ReplyHub, InferenceClient, GatewayMetrics, MeteredJobs],
-  exports: [MeteredJobs, InferenceClient, GatewayMetrics],
+  providers: [ReplyHub, InferenceClient, GatewayMetrics, MeteredJobs, AdmissionControl],
+  exports: [MeteredJobs, InferenceClient, GatewayMetrics, AdmissionControl],
 })
 export class JobsModule {}

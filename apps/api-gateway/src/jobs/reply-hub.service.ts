@@ -13,6 +13,12 @@ import { gatewayConfig } from '../config/gateway.config';
 import type { JobHandle } from './job-handle';
 
 const FAILED_EVENT_GRACE_MS = 200;
+/** How often in-flight jobs are checked for existence. */
+const WATCH_INTERVAL_MS = 1000;
+/** A started job is checked only once it has been quiet this long (a generating job proves itself by its events). */
+const QUIET_MS = 10_000;
+/** The error code of a job that no longer exists in Redis (Redis restarted without persistence, or unreachable). */
+export const JOB_LOST = 'job_lost';
 
 /**
  * Routes worker events to in-flight requests. Each gateway replica subscribes once, at start, to its own reply
@@ -25,6 +31,9 @@ export class ReplyHub implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ReplyHub.name);
   private readonly inflight = new Map<string, JobHandle>();
   private readonly queueEvents: QueueEvents[] = [];
+  private readonly missing = new Map<string, number>();
+  private redisDownSince: number | null = null;
+  private watchdog: NodeJS.Timeout | undefined;
   readonly channel: string;
 
   constructor(
@@ -53,6 +62,51 @@ export class ReplyHub implements OnModuleInit, OnApplicationShutdown {
       events.on('error', (err) => this.logger.warn(`queue events ${model.id}: ${err.message}`));
       this.queueEvents.push(events);
     }
+    this.watchdog = setInterval(() => void this.watch(), WATCH_INTERVAL_MS).unref();
+  }
+
+  /**
+   * Finds jobs this replica waits on that no longer exist: Redis restarted without persistence (the queued jobs
+   * vanished with it) or has been unreachable for longer than REDIS_OUTAGE_FAIL_MS. Their clients get a 503 with
+   * Retry-After within seconds instead of waiting for JOB_TIMEOUT_MS. A job must be missing on two checks in a row,
+   * so a job removed just after its last event was published is never mistaken for a lost one.
+   */
+  private async watch(): Promise<void> {
+    const now = Date.now();
+    const suspects = [...this.inflight.values()].filter((h) => !h.started || now - h.lastEventAt > QUIET_MS);
+    if (suspects.length === 0) {
+      this.redisDownSince = null;
+      return;
+    }
+    const pipeline = this.redis.requestClient().pipeline();
+    for (const h of suspects) pipeline.exists(`${this.platform.queuePrefix}:${h.queueName}:${h.jobId}`);
+    let results: [Error | null, unknown][] | null;
+    try {
+      results = await pipeline.exec();
+    } catch {
+      results = null;
+    }
+    if (!results || results.some(([err]) => err)) {
+      this.redisDownSince ??= now;
+      if (now - this.redisDownSince < this.cfg.redisOutageFailMs) return;
+      for (const h of suspects) if (!h.started) this.lose(h, 'The queue store (Redis) is unreachable.');
+      return;
+    }
+    this.redisDownSince = null;
+    suspects.forEach((h, i) => {
+      if (results![i]![1] === 1) {
+        this.missing.delete(h.jobId);
+        return;
+      }
+      const times = (this.missing.get(h.jobId) ?? 0) + 1;
+      this.missing.set(h.jobId, times);
+      if (times >= 2) this.lose(h, 'The job was lost: the queue store (Redis) restarted.');
+    });
+  }
+
+  private lose(h: JobHandle, message: string): void {
+    this.missing.delete(h.jobId);
+    h.push({ type: 'error', jobId: h.jobId, code: JOB_LOST, message: `${message} Please retry.`, retrying: false });
   }
 
   register(handle: JobHandle): void {
@@ -61,6 +115,7 @@ export class ReplyHub implements OnModuleInit, OnApplicationShutdown {
 
   forget(handle: JobHandle): void {
     this.inflight.delete(handle.jobId);
+    this.missing.delete(handle.jobId);
   }
 
   get inflightCount(): number {
@@ -99,6 +154,7 @@ export class ReplyHub implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.watchdog);
     await Promise.all(this.queueEvents.map((e) => e.close()));
   }
 }

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@llmp/contracts';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { ModelCatalog } from './model-catalog.service';
+import { RequireScope } from '../auth/require-scope.decorator';
 
 @ApiTags('models')
 @ApiBearerAuth()
@@ -10,12 +11,14 @@ import { ModelCatalog } from './model-catalog.service';
 export class ModelsController {
   constructor(private readonly catalog: ModelCatalog) {}
 
+  @RequireScope('models.read')
   @Get()
   @ApiOperation({ summary: 'List models (OpenAI Models API)' })
   list(@CurrentPrincipal() p: Principal) {
     return { object: 'list', data: this.catalog.list(p) };
   }
 
+  @RequireScope('models.read')
   @Get(':id')
   @ApiOperation({ summary: 'Retrieve a model' })
   get(@Param('id') id: string, @CurrentPrincipal() p: Principal) {

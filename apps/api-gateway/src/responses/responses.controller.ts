@@ -6,6 +6,7 @@ import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { ChatHistoryClient } from '../conversations/chat-history.client';
 import { openApiSchema, parseBody } from '../http/zod-body';
 import { ResponsesService } from './responses.service';
+import { RequireScope } from '../auth/require-scope.decorator';
 
 @ApiTags('responses')
 @ApiBearerAuth()
@@ -16,6 +17,7 @@ export class ResponsesController {
     private readonly history: ChatHistoryClient,
   ) {}
 
+  @RequireScope('model.request')
   @Post()
   @HttpCode(200)
   @ApiOperation({
@@ -33,18 +35,21 @@ export class ResponsesController {
     await this.responses.create(reply, p, request, String(req.id), request.dry_run === true || dryRunQuery === 'true');
   }
 
+  @RequireScope('conversations.read')
   @Get(':id')
   @ApiOperation({ summary: 'Retrieve a stored response' })
   async get(@Param('id') id: string, @CurrentPrincipal() p: Principal) {
     return (await this.history.call('getResponse', { userId: p.userId, id })).response;
   }
 
+  @RequireScope('conversations.write')
   @Delete(':id')
   @ApiOperation({ summary: 'Delete a stored response' })
   remove(@Param('id') id: string, @CurrentPrincipal() p: Principal) {
     return this.history.call('deleteResponse', { userId: p.userId, id });
   }
 
+  @RequireScope('conversations.read')
   @Get(':id/input_items')
   @ApiOperation({ summary: "List a stored response's input items" })
   inputItems(@Param('id') id: string, @Query() query: unknown, @CurrentPrincipal() p: Principal) {

@@ -13,6 +13,7 @@ import {
   StoredInputItem,
 } from '@llmp/contracts';
 import { ApiError, ApiErrorCode } from '@llmp/platform';
+import { assertScope } from '../auth/require-scope.decorator';
 import { ChatHistoryClient } from '../conversations/chat-history.client';
 import { buildStatefulPrompt } from '../conversations/conversation-prompt';
 import { StatefulChat } from '../conversations/stateful-chat.service';
@@ -52,6 +53,8 @@ export class ResponsesService {
     const conversationId =
       typeof request.conversation === 'string' ? request.conversation : (request.conversation?.id ?? null);
     const previousId = request.previous_response_id ?? null;
+    if (conversationId) assertScope(p, dryRun ? 'conversations.read' : 'conversations.write', 'conversation');
+    if (previousId) assertScope(p, 'conversations.read', 'previous_response_id');
     const messages = conversationId
       ? await this.stateful.promptFor(p, conversationId, input, request.instructions)
       : buildStatefulPrompt({

@@ -26,6 +26,7 @@ export enum ApiErrorCode {
   TooManyAttempts = 'too_many_attempts',
   Timeout = 'timeout',
   ServiceUnavailable = 'service_unavailable',
+  ServerOverloaded = 'server_overloaded',
   WorkerFailed = 'worker_failed',
   Internal = 'internal_error',
 }
@@ -57,6 +58,7 @@ export const API_ERROR_TABLE: Record<ApiErrorCode, { status: number; type: strin
   [ApiErrorCode.RequestTimeout]: { status: 408, type: 'invalid_request_error' },
   [ApiErrorCode.Timeout]: { status: 504, type: 'server_error' },
   [ApiErrorCode.ServiceUnavailable]: { status: 503, type: 'server_error' },
+  [ApiErrorCode.ServerOverloaded]: { status: 429, type: 'server_error' },
   [ApiErrorCode.WorkerFailed]: { status: 502, type: 'server_error' },
   [ApiErrorCode.Internal]: { status: 500, type: 'server_error' },
 };

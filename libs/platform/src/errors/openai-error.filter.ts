@@ -82,8 +82,19 @@ export function toOpenAiError(
   };
 }
 
+/** ioredis errors of an unreachable Redis (fail-fast connection, or a command lost with a dropped connection). */
+const REDIS_DOWN = /Stream isn't writeable|Connection is closed|MaxRetriesPerRequest|ECONNREFUSED|ECONNRESET/;
+
 function classify(err: unknown): ApiError | null {
   if (err instanceof ApiError) return err;
+  if (err instanceof Error && (err.name === 'MaxRetriesPerRequestError' || REDIS_DOWN.test(err.message))) {
+    return new ApiError(
+      ApiErrorCode.ServiceUnavailable,
+      'The platform is briefly unavailable (its queue store cannot be reached). Please retry shortly.',
+      null,
+      { headers: { 'retry-after': '2' } },
+    );
+  }
   if (err instanceof ZodError) return apiErrorFromZod(err);
   const fastifyCode = (err as { code?: unknown })?.code;
   if (typeof fastifyCode === 'string' && FASTIFY_ROUTER_CODES.has(fastifyCode)) {

@@ -31,6 +31,14 @@ export const LlmModelDefinitionSchema = z.object({
   threads: z.number().int().min(1).max(256).default(1),
   gpu: GpuSchema.default('auto'),
   batch_size: z.number().int().min(1).optional(),
+  /**
+   * Jobs that may wait for this model beyond those being served (at least `slots`, or the busy slots of every
+   * worker). Beyond it a request gets 429 `server_overloaded` with a Retry-After from the measured drain rate.
+   * Absent: 4 × slots (concurrency for embedding models).
+   */
+  max_queue: z.number().int().min(0).max(100_000).optional(),
+  /** The largest share of this model's slots and queue one user may hold at once (fairness between tenants). */
+  max_user_share: z.number().gt(0).max(1).default(0.5),
   /** Upper bound for max_tokens when a request leaves it out. */
   default_max_tokens: z.number().int().min(1).default(512),
   owned_by: z.string().default('llm-platform'),
@@ -67,6 +75,14 @@ export const EmbeddingModelDefinitionSchema = z.object({
   batch_wait_ms: z.number().min(0).max(1000).default(2),
   /** Jobs one worker takes from the queue at once (the pool batches are gathered from). */
   concurrency: z.number().int().min(1).max(1024).default(64),
+  /**
+   * Jobs that may wait for this model beyond those being served (at least `slots`, or the busy slots of every
+   * worker). Beyond it a request gets 429 `server_overloaded` with a Retry-After from the measured drain rate.
+   * Absent: 4 × slots (concurrency for embedding models).
+   */
+  max_queue: z.number().int().min(0).max(100_000).optional(),
+  /** The largest share of this model's slots and queue one user may hold at once (fairness between tenants). */
+  max_user_share: z.number().gt(0).max(1).default(0.5),
   /** Compute threads (onnxruntime intra-op threads, llama.cpp threads). Absent: the runtime's default. */
   threads: z.number().int().min(1).max(256).optional(),
   /** llama: as for chat models. transformers: `cuda` runs on onnxruntime's CUDA provider, anything else on CPU. */
@@ -109,4 +125,10 @@ export function loadModelsConfig(path: string, env: NodeJS.ProcessEnv): ModelsCo
     throw new ConfigError(`Invalid models config ${path}:\n${lines.join('\n')}`);
   }
   return parsed.data;
+}
+
+/** What the gateway admits for a model: jobs in service (at least this many) and jobs waiting beyond them. */
+export function admissionLimits(m: ModelDefinition): { served: number; maxQueue: number; userShare: number } {
+  const served = m.kind === 'llm' ? m.slots : m.concurrency;
+  return { served, maxQueue: m.max_queue ?? 4 * served, userShare: m.max_user_share };
 }

@@ -21,7 +21,8 @@ export class JobProducer implements OnApplicationShutdown {
   queue(queueName: string): Queue {
     let q = this.queues.get(queueName);
     if (!q) {
-      q = new Queue(queueName, { connection: this.redis.client(), prefix: this.platform.queuePrefix });
+      // Fails fast while Redis is down: the caller (a request, or an outbox relay) learns it at once.
+      q = new Queue(queueName, { connection: this.redis.requestClient(), prefix: this.platform.queuePrefix });
       this.queues.set(queueName, q);
     }
     return q;

@@ -43,7 +43,7 @@ export class RateLimiter implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const redis = this.redisFactory.client();
+    const redis = this.redisFactory.requestClient();
     if (!(redis as unknown as Partial<TokenBucketRedis>).tokenBucket)
       redis.defineCommand('tokenBucket', { lua: TOKEN_BUCKET_LUA });
     this.redis = redis as unknown as TokenBucketRedis;

@@ -13,6 +13,7 @@ export class RedisFactory implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RedisFactory.name);
   private readonly connections: Redis[] = [];
   private shared: Redis | undefined;
+  private request: Redis | undefined;
 
   constructor(
     @Inject(platformConfig.KEY) private readonly platform: ConfigType<typeof platformConfig>,
@@ -39,8 +40,18 @@ export class RedisFactory implements OnModuleInit, OnApplicationShutdown {
     return this.shared;
   }
 
-  create(role: string): Redis {
-    const conn = new Redis(this.platform.redisUrl, { ...this.options, connectionName: role });
+  /**
+   * The connection for commands someone is waiting on (rate limits, enqueueing a client's job): while Redis is
+   * unreachable they fail at once instead of queueing in memory until it returns, so a request gets a quick 503
+   * and nothing hangs. (BullMQ recommends the same for producers: enableOfflineQueue false.)
+   */
+  requestClient(): Redis {
+    this.request ??= this.create('request', { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    return this.request;
+  }
+
+  create(role: string, overrides: RedisOptions = {}): Redis {
+    const conn = new Redis(this.platform.redisUrl, { ...this.options, ...overrides, connectionName: role });
     conn.on('error', (err) => this.logger.warn(`redis (${role}): ${err.message}`));
     this.connections.push(conn);
     return conn;
