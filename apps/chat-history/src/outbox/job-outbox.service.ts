@@ -139,6 +139,6 @@ export class JobOutbox {
 
   /** The producer's connection (JobProducer queues use the shared client) is up. */
   private redisReady(): boolean {
-    return this.redis.requestClient().status === 'ready';
+    return this.redis.client().status === 'ready';
   }
 }
