@@ -1,30 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { randomInt } from 'node:crypto';
-import type { ChatHistoryItem, LlamaContextSequence, LLamaChatGenerateResponseOptions } from 'node-llama-cpp';
+import type {
+  ChatHistoryItem,
+  LlamaContextSequence,
+  LLamaChatGenerateResponseOptions,
+  TokenBias,
+} from 'node-llama-cpp';
 import {
   ChatCompleteV1Payload,
-  FinishReason,
   GenerationResult,
   InferenceErrorCode,
-  PromptContext,
   SamplingParams,
   TextCompleteV1Payload,
 } from '@llmp/contracts';
 import type { LoadedModel } from '../models/loaded-model';
 import { GenerationError } from './generation-error';
+import { resolveLogitBias, toTokenBias } from './logit-bias';
+import { GenerationHooks, OutputCollector } from './output-collector';
 import { PromptTooLongError, fitPrompt } from './prompt-fitter';
-import { StopSequenceFilter } from './stop-sequence-filter';
+import { tapTokenDistributions } from './token-distribution-tap';
 
-export interface GenerationHooks {
-  signal: AbortSignal;
-  /** Called once the prompt is accepted (tokenized and within the context), before decoding starts. */
-  onStart: (promptTokens: number, context?: PromptContext, prompt?: string) => void;
-  /** Text as it is produced; stop sequences are already held back and removed. */
-  onText?: (text: string) => void;
-  onFirstToken?: () => void;
-}
-
-type StopReason = 'eogToken' | 'stopGenerationTrigger' | 'functionCalls' | 'maxTokens' | 'abort' | 'customStopTrigger';
+export type { GenerationHooks } from './output-collector';
 
 /** Runs chat and text completions on a loaded model, one context sequence per request. */
 @Injectable()
@@ -32,6 +28,7 @@ export class GenerationService {
   async chat(model: LoadedModel, payload: ChatCompleteV1Payload, hooks: GenerationHooks): Promise<GenerationResult> {
     this.requireCapability(model, 'chat');
     this.guardCharset(model, payload.sampling.stop.join(''), 'stop');
+    const tokenBias = this.tokenBias(model, payload.sampling);
     const { history, promptText, promptTokens, context } = this.buildChatPrompt(model, payload);
     const maxTokens = this.resolveMaxTokens(model, promptTokens, payload.sampling, 'messages');
     hooks.onStart(promptTokens, context, payload.dryRun ? promptText : undefined);
@@ -43,10 +40,10 @@ export class GenerationService {
         chatWrapper: model.chatWrapper,
         autoDisposeSequence: false,
       });
-      const out = new OutputCollector(payload.sampling.stop, hooks);
+      const out = this.collector(model, sequence, payload.sampling, hooks);
       try {
         const res = await chat.generateResponse(history, {
-          ...samplingOptions(payload.sampling, maxTokens, out.signal),
+          ...samplingOptions(payload.sampling, maxTokens, out.signal, tokenBias),
           onToken: out.onToken,
           onTextChunk: out.onText,
         });
@@ -65,6 +62,7 @@ export class GenerationService {
     this.requireCapability(model, 'completion');
     this.guardCharset(model, payload.prompt, 'prompt');
     this.guardCharset(model, payload.sampling.stop.join(''), 'stop');
+    const tokenBias = this.tokenBias(model, payload.sampling);
     const bos = model.model.tokens.bos !== null && model.model.tokens.shouldPrependBosToken ? 1 : 0;
     const promptTokens = model.model.tokenize(payload.prompt).length + bos;
     const maxTokens = this.resolveMaxTokens(model, promptTokens, payload.sampling, 'prompt');
@@ -73,10 +71,10 @@ export class GenerationService {
 
     return this.withSequence(model, async (sequence) => {
       const completion = new model.lib.LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
-      const out = new OutputCollector(payload.sampling.stop, hooks);
+      const out = this.collector(model, sequence, payload.sampling, hooks);
       try {
         const res = await completion.generateCompletionWithMeta(payload.prompt, {
-          ...samplingOptions(payload.sampling, maxTokens, out.signal),
+          ...samplingOptions(payload.sampling, maxTokens, out.signal, tokenBias),
           onToken: out.onToken,
           onTextChunk: out.onText,
         });
@@ -127,6 +125,25 @@ export class GenerationService {
       const tokens = { ...fit.context.tokens, template: Math.max(0, promptTokens - fit.estimatedTokens) };
       return { history, promptText, promptTokens, context: { ...fit.context, tokens } };
     }
+  }
+
+  /** Checked before the prompt is accepted, so a bad token id is a 400 even for a stream. */
+  private tokenBias(model: LoadedModel, sampling: SamplingParams): TokenBias | undefined {
+    const biases = resolveLogitBias(sampling.logitBias, model.id, model.vocabulary?.size ?? null);
+    return toTokenBias(model.lib, model.model, biases);
+  }
+
+  /** With logprobs, the sequence's sampled distributions are tapped into the collector. */
+  private collector(
+    model: LoadedModel,
+    sequence: LlamaContextSequence,
+    sampling: SamplingParams,
+    hooks: GenerationHooks,
+  ): OutputCollector {
+    if (!sampling.logprobs) return new OutputCollector(sampling.stop, hooks);
+    const out = new OutputCollector(sampling.stop, hooks, model.tokenTexts);
+    tapTokenDistributions(sequence, sampling.logprobs.top, out.onSampled);
+    return out;
   }
 
   private async withSequence<T>(model: LoadedModel, fn: (seq: LlamaContextSequence) => Promise<T>): Promise<T> {
@@ -205,7 +222,7 @@ function toChatHistory(messages: ChatCompleteV1Payload['messages']): ChatHistory
   return history;
 }
 
-function samplingOptions(s: SamplingParams, maxTokens: number, signal: AbortSignal) {
+function samplingOptions(s: SamplingParams, maxTokens: number, signal: AbortSignal, tokenBias?: TokenBias) {
   const penalties =
     s.frequencyPenalty || s.presencePenalty
       ? { repeatPenalty: { frequencyPenalty: s.frequencyPenalty, presencePenalty: s.presencePenalty } }
@@ -219,70 +236,7 @@ function samplingOptions(s: SamplingParams, maxTokens: number, signal: AbortSign
     seed: s.seed ?? randomInt(2 ** 31),
     signal,
     stopOnAbortSignal: true,
+    ...(tokenBias ? { tokenBias } : {}),
     ...penalties,
   } satisfies Partial<LLamaChatGenerateResponseOptions>;
-}
-
-/**
- * Collects a generation's output: applies the stop sequences, forwards safe text to the hooks, counts tokens,
- * and ends the generation (through its own abort signal) as soon as a stop sequence appears.
- */
-class OutputCollector {
-  private readonly filter: StopSequenceFilter;
-  private readonly internal = new AbortController();
-  readonly signal: AbortSignal;
-  private text = '';
-  private completionTokens = 0;
-
-  constructor(
-    stops: readonly string[],
-    private readonly hooks: GenerationHooks,
-  ) {
-    this.filter = new StopSequenceFilter(stops);
-    this.signal = AbortSignal.any([hooks.signal, this.internal.signal]);
-  }
-
-  readonly onToken = (tokens: readonly unknown[]): void => {
-    if (this.completionTokens === 0) this.hooks.onFirstToken?.();
-    this.completionTokens += tokens.length;
-  };
-
-  readonly onText = (chunk: string): void => {
-    this.emit(this.filter.push(chunk));
-    if (this.filter.stopped) this.internal.abort();
-  };
-
-  result(stopReason: StopReason, promptTokens: number, prefix: string): GenerationResult {
-    this.emit(this.filter.flush());
-    const reason: FinishReason = this.filter.stopped
-      ? 'stop'
-      : this.hooks.signal.aborted
-        ? 'cancelled'
-        : finishReason(stopReason);
-    return {
-      text: prefix + this.text,
-      finishReason: reason,
-      usage: { promptTokens, completionTokens: this.completionTokens },
-    };
-  }
-
-  private emit(text: string): void {
-    if (!text) return;
-    this.text += text;
-    this.hooks.onText?.(text);
-  }
-}
-
-function finishReason(stopReason: StopReason): FinishReason {
-  switch (stopReason) {
-    case 'maxTokens':
-      return 'length';
-    case 'abort':
-      return 'cancelled';
-    case 'eogToken':
-    case 'stopGenerationTrigger':
-    case 'customStopTrigger':
-    case 'functionCalls':
-      return 'stop';
-  }
 }

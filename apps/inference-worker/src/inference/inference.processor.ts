@@ -83,13 +83,14 @@ export class InferenceProcessor implements OnApplicationBootstrap, OnApplication
       const result = await generate({
         signal: controller.signal,
         onStart: (promptTokens, context, prompt) => events.start(job.attemptsStarted, promptTokens, context, prompt),
-        onText: payload.stream ? (text) => events.delta(text) : undefined,
+        onText: payload.stream ? (text, logprobs) => events.delta(text, logprobs) : undefined,
         onFirstToken: () => {
           firstTokenAt = performance.now();
           this.metrics.timeToFirstToken.observe(labels, (firstTokenAt - pickedUp) / 1000);
         },
       });
-      events.end(result);
+      // A stream's deltas carried its logprobs already.
+      events.end(payload.stream ? { ...result, logprobs: undefined } : result);
       this.metrics.tokensGenerated.inc(labels, result.usage.completionTokens);
       this.metrics.promptTokens.inc(labels, result.usage.promptTokens);
       if (firstTokenAt && result.usage.completionTokens > 1) {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { GenerationResult, PromptContext, StreamEvent } from '@llmp/contracts';
+import type { GenerationResult, PromptContext, StreamEvent, TokenLogprob } from '@llmp/contracts';
 
 /**
  * Publishes one job's events to the gateway that owns it. The first text goes out at once (time to first token);
@@ -9,6 +9,8 @@ import type { GenerationResult, PromptContext, StreamEvent } from '@llmp/contrac
  */
 export class JobEventPublisher {
   private pending = '';
+  /** Logprob entries of `pending`'s tokens, in order; null while the job's deltas carry none. */
+  private pendingLogprobs: TokenLogprob[] | null = null;
   private scheduled = false;
   private lastFlush = 0;
 
@@ -24,9 +26,13 @@ export class JobEventPublisher {
     this.publish({ type: 'start', jobId: this.jobId, attempt, promptTokens, context, prompt });
   }
 
-  delta(text: string): void {
-    if (!text) return;
+  /** `logprobs`: the entries of exactly this text's tokens; coalesced deltas keep all of them, in order. */
+  delta(text: string, logprobs?: TokenLogprob[]): void {
+    if (!text && !logprobs?.length) return;
+    // Text without entries (an echoed prompt) never shares a message with tokens that have them.
+    if (this.pending && (this.pendingLogprobs === null) !== (logprobs === undefined)) this.flush();
     this.pending += text;
+    if (logprobs) (this.pendingLogprobs ??= []).push(...logprobs);
     if (this.scheduled) return;
     this.scheduled = true;
     const wait = this.lastFlush === 0 ? 0 : this.flushIntervalMs - (performance.now() - this.lastFlush);
@@ -36,7 +42,8 @@ export class JobEventPublisher {
 
   end(result: GenerationResult): void {
     this.flush();
-    this.publish({ type: 'end', jobId: this.jobId, ...result });
+    const { logprobs, ...rest } = result;
+    this.publish({ type: 'end', jobId: this.jobId, ...rest, ...(logprobs ? { logprobs } : {}) });
   }
 
   /** Resolves once Redis has delivered the event, so it reaches the gateway before BullMQ's own failure event. */
@@ -50,12 +57,13 @@ export class JobEventPublisher {
 
   private flush(): void {
     this.scheduled = false;
-    if (!this.pending) return;
-    this.lastFlush = performance.now();
+    if (!this.pending && !this.pendingLogprobs?.length) return;
     this.lastFlush = performance.now();
     const text = this.pending;
+    const logprobs = this.pendingLogprobs;
     this.pending = '';
-    this.publish({ type: 'delta', jobId: this.jobId, text });
+    this.pendingLogprobs = null;
+    this.publish({ type: 'delta', jobId: this.jobId, text, ...(logprobs ? { logprobs } : {}) });
   }
 
   private publish(event: StreamEvent): void {

@@ -8,6 +8,7 @@ import { workerConfig } from '../config/worker.config';
 import { CharsetGuard } from './charset-guard';
 import { LlamaCpp, loadLlamaCpp } from './llama-cpp';
 import { LoadedModel } from './loaded-model';
+import { Vocabulary } from './vocabulary';
 
 const DEFAULT_MESSAGE_OVERHEAD = 4;
 
@@ -84,7 +85,8 @@ export class ModelHost implements OnModuleInit, OnApplicationShutdown {
         `chat wrapper ${chatWrapper.wrapperName}${charset.restricted ? ', restricted charset' : ''})`,
     );
     const overhead = measureMessageOverhead(model, chatWrapper, charset);
-    return new LoadedModel(lib, def, model, context, chatWrapper, charset, overhead);
+    const vocabulary = Vocabulary.fromGguf(String(model.vocabularyType), tokens);
+    return new LoadedModel(lib, def, model, context, chatWrapper, charset, overhead, vocabulary);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -9,4 +9,6 @@ export enum InferenceErrorCode {
   InputTooLong = 'input_too_long',
   /** An embedding job the model cannot serve as asked: a token id outside the vocabulary, `dimensions` not allowed. */
   InvalidInput = 'invalid_input',
+  /** A generation parameter the model cannot honour as given (`param` names it), e.g. a `logit_bias` token id. */
+  InvalidRequest = 'invalid_request',
 }

@@ -1,5 +1,38 @@
 import { z } from 'zod';
 
+/** Most alternatives a job may ask for per generated token (OpenAI Chat Completions' `top_logprobs` maximum). */
+export const MAX_TOP_LOGPROBS = 20;
+
+/**
+ * Added to the model's logits before sampling, by token id (decimal string, as OpenAI's `logit_bias` keys).
+ * -100 bans the token, +100 all but forces it; the worker rejects ids outside the model's vocabulary.
+ */
+export const LogitBiasSchema = z.record(z.string().regex(/^\d+$/), z.number().min(-100).max(100));
+export type LogitBias = z.infer<typeof LogitBiasSchema>;
+
+/** Ask for the log probability of each generated token and of the `top` most likely tokens at its position. */
+export const LogprobsRequestSchema = z.object({ top: z.number().int().min(0).max(MAX_TOP_LOGPROBS) });
+export type LogprobsRequest = z.infer<typeof LogprobsRequestSchema>;
+
+/** A token and its log probability (natural log), OpenAI's `TopLogprob` shape. */
+export const TopLogprobSchema = z.object({
+  token: z.string(),
+  logprob: z.number().max(0),
+  /** UTF-8 bytes of the token; null when they are not known (a lone byte-fallback piece of another vocabulary). */
+  bytes: z.array(z.number().int().min(0).max(255)).nullable(),
+});
+export type TopLogprob = z.infer<typeof TopLogprobSchema>;
+
+/**
+ * One generated token, OpenAI's `ChatCompletionTokenLogprob` shape (the gateway passes it through). The `token`
+ * texts of a job's entries concatenate to its generated text: a token that only starts a multi-byte character has
+ * `token: ''` (its `bytes` still hold its bytes) and the token that completes it carries the character.
+ * `top_logprobs` lists the most likely tokens at that position, most likely first (fewer when fewer have a
+ * non-zero probability).
+ */
+export const TokenLogprobSchema = TopLogprobSchema.extend({ top_logprobs: z.array(TopLogprobSchema) });
+export type TokenLogprob = z.infer<typeof TokenLogprobSchema>;
+
 /** Sampling and stopping parameters shared by chat and text completion jobs. */
 export const SamplingParamsSchema = z.object({
   /** Omitted: fill the context up to the model's default_max_tokens. */
@@ -10,6 +43,9 @@ export const SamplingParamsSchema = z.object({
   stop: z.array(z.string().min(1)).max(4).default([]),
   frequencyPenalty: z.number().min(-2).max(2).optional(),
   presencePenalty: z.number().min(-2).max(2).optional(),
+  logitBias: LogitBiasSchema.optional(),
+  /** Absent or null: no logprobs. Chat `logprobs: true` + `top_logprobs: N` → `{top: N}`; Completions `logprobs: N`. */
+  logprobs: LogprobsRequestSchema.nullable().optional(),
 });
 export type SamplingParams = z.infer<typeof SamplingParamsSchema>;
 
@@ -79,6 +115,8 @@ export const GenerationResultSchema = z.object({
   text: z.string(),
   finishReason: FinishReasonSchema,
   usage: UsageSchema,
+  /** When the job asked for logprobs: one entry per generated token (an echoed prompt has none). */
+  logprobs: z.array(TokenLogprobSchema).optional(),
 });
 export type GenerationResult = z.infer<typeof GenerationResultSchema>;
 

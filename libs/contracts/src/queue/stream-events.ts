@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FinishReasonSchema, PromptContextSchema, UsageSchema } from './inference.jobs';
+import { FinishReasonSchema, PromptContextSchema, TokenLogprobSchema, UsageSchema } from './inference.jobs';
 
 /**
  * Events a worker publishes for one job on the job's reply channel, in order:
@@ -17,13 +17,25 @@ export const StreamEventSchema = z.discriminatedUnion('type', [
     /** Dry runs: the exact prompt after the chat template. */
     prompt: z.string().optional(),
   }),
-  z.object({ type: z.literal('delta'), jobId: z.string(), text: z.string() }),
+  z.object({
+    type: z.literal('delta'),
+    jobId: z.string(),
+    text: z.string(),
+    /**
+     * When the job asked for logprobs: the entries of the tokens whose text makes up exactly this delta's `text`, in
+     * order (a delta may carry several tokens, or none but a token of a partial character with `text: ''`). The
+     * echoed prompt of a text completion comes as a delta without logprobs.
+     */
+    logprobs: z.array(TokenLogprobSchema).optional(),
+  }),
   z.object({
     type: z.literal('end'),
     jobId: z.string(),
     text: z.string(),
     finishReason: FinishReasonSchema,
     usage: UsageSchema,
+    /** Non-stream jobs that asked for logprobs: every generated token's entry (stream jobs had them in deltas). */
+    logprobs: z.array(TokenLogprobSchema).optional(),
   }),
   z.object({
     type: z.literal('error'),

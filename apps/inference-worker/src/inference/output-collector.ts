@@ -1,0 +1,127 @@
+import type { FinishReason, GenerationResult, PromptContext, TokenLogprob } from '@llmp/contracts';
+import { LogprobAligner } from './logprob-aligner';
+import { StopSequenceFilter } from './stop-sequence-filter';
+import { SampledStep, TokenLogprobBuilder, TokenTextSource } from './token-logprobs';
+
+export interface GenerationHooks {
+  signal: AbortSignal;
+  /** Called once the prompt is accepted (tokenized and within the context), before decoding starts. */
+  onStart: (promptTokens: number, context?: PromptContext, prompt?: string) => void;
+  /**
+   * Text as it is produced; stop sequences are already held back and removed. With logprobs, `logprobs` holds the
+   * entries of exactly the tokens this text is made of (absent for an echoed prompt).
+   */
+  onText?: (text: string, logprobs?: TokenLogprob[]) => void;
+  onFirstToken?: () => void;
+}
+
+export type StopReason =
+  'eogToken' | 'stopGenerationTrigger' | 'functionCalls' | 'maxTokens' | 'abort' | 'customStopTrigger';
+
+/**
+ * Collects a generation's output: applies the stop sequences, forwards safe text to the hooks, counts tokens,
+ * and ends the generation (through its own abort signal) as soon as a stop sequence appears. With logprobs it
+ * also turns the sampled distributions into token entries and releases text only at token boundaries, so each
+ * piece of text goes out with the entries of its tokens.
+ */
+export class OutputCollector {
+  private readonly filter: StopSequenceFilter;
+  private readonly internal = new AbortController();
+  readonly signal: AbortSignal;
+  private text = '';
+  private completionTokens = 0;
+  private readonly logprobs: { builder: TokenLogprobBuilder; aligner: LogprobAligner; all: TokenLogprob[] } | null;
+  private releasedTokens: number[] = [];
+  private misaligned = false;
+
+  constructor(
+    stops: readonly string[],
+    private readonly hooks: GenerationHooks,
+    /** Set to collect logprobs. */
+    tokenTexts?: TokenTextSource,
+  ) {
+    this.filter = new StopSequenceFilter(stops);
+    this.signal = AbortSignal.any([hooks.signal, this.internal.signal]);
+    this.logprobs = tokenTexts
+      ? { builder: new TokenLogprobBuilder(tokenTexts), aligner: new LogprobAligner(), all: [] }
+      : null;
+  }
+
+  /** Feed for the distribution tap (logprobs only). */
+  readonly onSampled = (step: SampledStep): void => {
+    this.logprobs?.builder.record(step);
+  };
+
+  /** node-llama-cpp calls this with the tokens of each text chunk, just before `onText` with their text. */
+  readonly onToken = (tokens: readonly number[]): void => {
+    if (this.completionTokens === 0) this.hooks.onFirstToken?.();
+    this.completionTokens += tokens.length;
+    if (this.logprobs) this.releasedTokens.push(...tokens);
+  };
+
+  readonly onText = (chunk: string): void => {
+    if (this.logprobs) {
+      const entries = this.logprobs.builder.release(this.releasedTokens, chunk);
+      this.releasedTokens = [];
+      if (!entries) {
+        // A token was released that the tap never saw sampled: no honest logprob exists for it.
+        this.misaligned = true;
+        this.internal.abort();
+        return;
+      }
+      this.logprobs.aligner.push(entries);
+    }
+    this.emit(this.filter.push(chunk));
+    if (this.filter.stopped) this.internal.abort();
+  };
+
+  result(stopReason: StopReason, promptTokens: number, prefix: string): GenerationResult {
+    if (this.misaligned) {
+      throw new Error('logprobs: node-llama-cpp released a token that was not sampled through the distribution tap');
+    }
+    this.emit(this.filter.flush());
+    if (this.logprobs) this.send(this.logprobs.aligner.finish());
+    const reason: FinishReason = this.filter.stopped
+      ? 'stop'
+      : this.hooks.signal.aborted
+        ? 'cancelled'
+        : finishReason(stopReason);
+    return {
+      text: prefix + this.text,
+      finishReason: reason,
+      usage: { promptTokens, completionTokens: this.completionTokens },
+      ...(this.logprobs ? { logprobs: this.logprobs.all } : {}),
+    };
+  }
+
+  private emit(text: string): void {
+    if (!this.logprobs) {
+      if (!text) return;
+      this.text += text;
+      this.hooks.onText?.(text);
+      return;
+    }
+    this.send(this.logprobs.aligner.take(text));
+  }
+
+  private send({ text, logprobs }: { text: string; logprobs: TokenLogprob[] }): void {
+    if (!text && logprobs.length === 0) return;
+    this.text += text;
+    this.logprobs?.all.push(...logprobs);
+    this.hooks.onText?.(text, logprobs);
+  }
+}
+
+function finishReason(stopReason: StopReason): FinishReason {
+  switch (stopReason) {
+    case 'maxTokens':
+      return 'length';
+    case 'abort':
+      return 'cancelled';
+    case 'eogToken':
+    case 'stopGenerationTrigger':
+    case 'customStopTrigger':
+    case 'functionCalls':
+      return 'stop';
+  }
+}
