@@ -26,6 +26,7 @@ describe('ModelsConfigSchema', () => {
       gpu: 'auto',
       default_max_tokens: 512,
       owned_by: 'llm-platform',
+      max_user_share: 0.5,
     });
   });
 
@@ -94,6 +95,7 @@ describe('embedding models', () => {
       concurrency: 64,
       gpu: 'auto',
       owned_by: 'llm-platform',
+      max_user_share: 0.5,
     });
     expect(issuesOf({ models: [{ id: 'e', kind: 'embedding', path: '/e' }] }).map((i) => i.path)).toEqual([
       'models.0.dimensions',
