@@ -216,6 +216,8 @@ export async function authDatabase(runId, pgAdminUrl) {
       // The limits are checked on every request as usual, but set high enough never to throttle the benchmark.
       AUTH_DEFAULT_USER_RPM: '1000000',
       AUTH_DEFAULT_USER_TPM: '1000000000',
+      // Never overwrite the developer's data/dev-api-key with the benchmark admin's key.
+      AUTH_DEV_API_KEY_FILE: '',
     },
     drop: async () => {
       const c = new pg.Client({ connectionString: pgAdminUrl });
