@@ -330,7 +330,7 @@ async function main() {
   } finally {
     await run.cleanup();
   }
-  const { distDir: _dist, ...shown } = cfg;
+  const shown = { ...cfg, distDir: 'dist' };
   const files = await writeResults('overload', { config: shown, environment: env, phases }, markdown(cfg, env, phases));
   console.log(`wrote ${files.join(', ')}`);
 }
