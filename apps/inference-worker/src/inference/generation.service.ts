@@ -4,6 +4,7 @@ import type {
   ChatHistoryItem,
   LlamaContextSequence,
   LLamaChatGenerateResponseOptions,
+  Token,
   TokenBias,
 } from 'node-llama-cpp';
 import {
@@ -16,11 +17,14 @@ import {
 import type { LoadedModel } from '../models/loaded-model';
 import { GenerationError } from './generation-error';
 import { resolveLogitBias, toTokenBias } from './logit-bias';
-import { GenerationHooks, OutputCollector } from './output-collector';
+import { GenerationHooks, OutputCollector, TextContext } from './output-collector';
 import { PromptTooLongError, fitPrompt } from './prompt-fitter';
 import { tapTokenDistributions } from './token-distribution-tap';
 
 export type { GenerationHooks } from './output-collector';
+
+/** Prompt tokens a completion's first text is detokenized after (SentencePiece needs one; a few are plenty). */
+const DETOKENIZER_CONTEXT = 8;
 
 /** Runs chat and text completions on a loaded model, one context sequence per request. */
 @Injectable()
@@ -64,14 +68,21 @@ export class GenerationService {
     this.guardCharset(model, payload.sampling.stop.join(''), 'stop');
     const tokenBias = this.tokenBias(model, payload.sampling);
     const bos = model.model.tokens.bos !== null && model.model.tokens.shouldPrependBosToken ? 1 : 0;
-    const promptTokens = model.model.tokenize(payload.prompt).length + bos;
+    const prompt = model.model.tokenize(payload.prompt);
+    const promptTokens = prompt.length + bos;
     const maxTokens = this.resolveMaxTokens(model, promptTokens, payload.sampling, 'prompt');
     hooks.onStart(promptTokens);
     if (payload.echo) hooks.onText?.(payload.prompt);
 
     return this.withSequence(model, async (sequence) => {
       const completion = new model.lib.LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
-      const out = this.collector(model, sequence, payload.sampling, hooks);
+      // The completion continues the prompt: its first token reads as it does after it (its leading space kept).
+      const context: TextContext = {
+        tokens: prompt.slice(-DETOKENIZER_CONTEXT),
+        detokenize: (tokens, previous) =>
+          model.model.detokenize(tokens as readonly Token[], false, previous as readonly Token[]),
+      };
+      const out = this.collector(model, sequence, payload.sampling, hooks, context);
       try {
         const res = await completion.generateCompletionWithMeta(payload.prompt, {
           ...samplingOptions(payload.sampling, maxTokens, out.signal, tokenBias),
@@ -139,9 +150,10 @@ export class GenerationService {
     sequence: LlamaContextSequence,
     sampling: SamplingParams,
     hooks: GenerationHooks,
+    context?: TextContext,
   ): OutputCollector {
-    if (!sampling.logprobs) return new OutputCollector(sampling.stop, hooks);
-    const out = new OutputCollector(sampling.stop, hooks, model.tokenTexts);
+    if (!sampling.logprobs) return new OutputCollector(sampling.stop, hooks, undefined, context);
+    const out = new OutputCollector(sampling.stop, hooks, model.tokenTexts, context);
     tapTokenDistributions(sequence, sampling.logprobs.top, out.onSampled);
     return out;
   }

@@ -15,6 +15,18 @@ export interface GenerationHooks {
   onFirstToken?: () => void;
 }
 
+/**
+ * What a generation's text follows, so its first token reads as it does there. node-llama-cpp detokenizes its
+ * first text chunk without context, and SentencePiece then drops the chunk's leading space (prompt "Once upon a"
+ * → "time" where the text is " time"); later chunks are detokenized after the tokens before them.
+ */
+export interface TextContext {
+  /** The tokens before the generation (a completion's prompt). */
+  tokens: readonly number[];
+  /** `tokens` detokenized as they read after `previous`. */
+  detokenize(tokens: readonly number[], previous: readonly number[]): string;
+}
+
 export type StopReason =
   'eogToken' | 'stopGenerationTrigger' | 'functionCalls' | 'maxTokens' | 'abort' | 'customStopTrigger';
 
@@ -32,6 +44,9 @@ export class OutputCollector {
   private completionTokens = 0;
   private readonly logprobs: { builder: TokenLogprobBuilder; aligner: LogprobAligner; all: TokenLogprob[] } | null;
   private releasedTokens: number[] = [];
+  /** The tokens of the chunk `onText` is about to receive. */
+  private chunkTokens: readonly number[] = [];
+  private firstChunk = true;
   private misaligned = false;
 
   constructor(
@@ -39,11 +54,17 @@ export class OutputCollector {
     private readonly hooks: GenerationHooks,
     /** Set to collect logprobs. */
     tokenTexts?: TokenTextSource,
+    /** Set when the text continues earlier tokens (a completion's prompt). */
+    private readonly context?: TextContext,
   ) {
     this.filter = new StopSequenceFilter(stops);
     this.signal = AbortSignal.any([hooks.signal, this.internal.signal]);
     this.logprobs = tokenTexts
-      ? { builder: new TokenLogprobBuilder(tokenTexts), aligner: new LogprobAligner(), all: [] }
+      ? {
+          builder: new TokenLogprobBuilder(tokenTexts, context?.tokens),
+          aligner: new LogprobAligner(),
+          all: [],
+        }
       : null;
   }
 
@@ -56,10 +77,16 @@ export class OutputCollector {
   readonly onToken = (tokens: readonly number[]): void => {
     if (this.completionTokens === 0) this.hooks.onFirstToken?.();
     this.completionTokens += tokens.length;
+    this.chunkTokens = tokens;
     if (this.logprobs) this.releasedTokens.push(...tokens);
   };
 
-  readonly onText = (chunk: string): void => {
+  readonly onText = (received: string): void => {
+    let chunk = received;
+    if (this.firstChunk && this.context && this.context.tokens.length > 0 && this.chunkTokens.length > 0) {
+      chunk = this.context.detokenize(this.chunkTokens, this.context.tokens);
+    }
+    this.firstChunk = false;
     if (this.logprobs) {
       const entries = this.logprobs.builder.release(this.releasedTokens, chunk);
       this.releasedTokens = [];

@@ -47,7 +47,13 @@ export class TokenLogprobBuilder {
   private readonly previous: number[] = [];
   private readonly alternatives = new Map<number, TopLogprob>();
 
-  constructor(private readonly source: TokenTextSource) {}
+  constructor(
+    private readonly source: TokenTextSource,
+    /** Tokens the generated ones follow (a completion's prompt), so the first reads as it does after them. */
+    context: readonly number[] = [],
+  ) {
+    this.previous.push(...context.slice(-TRAIL));
+  }
 
   record(step: SampledStep): void {
     this.steps.push(step);
