@@ -1,22 +1,28 @@
-import type { ChatCompletion, ChatCompletionChunk } from '@llmp/contracts';
+import type { ChatCompletion, ChatCompletionChunk, TokenLogprob } from '@llmp/contracts';
 import type { CompletionFormat } from '../generation/completion-runner.service';
 import { SYSTEM_FINGERPRINT, toOpenAiFinishReason, toOpenAiUsage } from '../generation/openai-mappers';
+import { toChatLogprobs } from '../generation/openai-logprobs';
 
 const now = () => Math.floor(Date.now() / 1000);
 
-/** Chat Completions' response and `chat.completion.chunk` stream, field for field. */
-export function chatFormat(model: string): CompletionFormat {
+/**
+ * Chat Completions' response and `chat.completion.chunk` stream, field for field. With `logprobs` (the request
+ * had `logprobs: true`), the response and each content chunk carry `{content, refusal}` with the entries of
+ * their text.
+ */
+export function chatFormat(model: string, logprobs = false): CompletionFormat {
   const chunk = (
     id: string,
     delta: ChatCompletionChunk['choices'][0]['delta'],
     finish: ChatCompletionChunk['choices'][0]['finish_reason'],
+    entries: TokenLogprob[] | null = null,
   ): ChatCompletionChunk => ({
     id,
     object: 'chat.completion.chunk',
     created: now(),
     model,
     system_fingerprint: SYSTEM_FINGERPRINT,
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    choices: [{ index: 0, delta, logprobs: entries ? toChatLogprobs(entries) : null, finish_reason: finish }],
   });
   return {
     doneMarker: true,
@@ -30,7 +36,7 @@ export function chatFormat(model: string): CompletionFormat {
         {
           index: 0,
           message: { role: 'assistant', content: r.text, refusal: null },
-          logprobs: null,
+          logprobs: logprobs ? toChatLogprobs(r.logprobs) : null,
           finish_reason: toOpenAiFinishReason(r.finishReason),
         },
       ],
@@ -38,7 +44,7 @@ export function chatFormat(model: string): CompletionFormat {
       ...extra,
     }),
     opening: (id) => [chunk(id, { role: 'assistant', content: '' }, null)],
-    delta: (id, text) => chunk(id, { content: text }, null),
+    delta: (id, text, entries) => chunk(id, { content: text }, null, logprobs ? (entries ?? []) : null),
     closing: (id, r, extra) => [{ ...chunk(id, {}, toOpenAiFinishReason(r.finishReason)), ...extra }],
     usage: (id, r) => ({ ...chunk(id, {}, null), choices: [], usage: toOpenAiUsage(r.usage) }),
   };

@@ -64,7 +64,7 @@ export class ChatCompletionsService {
       stream,
       includeUsage: request.stream_options?.include_usage ?? false,
       idPrefix: 'chatcmpl-',
-      format: chatFormat(model.id),
+      format: chatFormat(model.id, sampling.logprobs != null),
     });
   }
 }

@@ -30,7 +30,7 @@ export class CompletionsService {
       stream,
       includeUsage: request.stream_options?.include_usage ?? false,
       idPrefix: 'cmpl-',
-      format: completionFormat(model.id),
+      format: completionFormat(model.id, sampling.logprobs != null),
     });
   }
 }

@@ -7,6 +7,7 @@ import {
   JobsOf,
   Principal,
   StreamEvent,
+  TokenLogprob,
   UsageRecordV1Payload,
 } from '@llmp/contracts';
 import { API_ERROR_TABLE, ApiError, ApiErrorCode } from '@llmp/platform';
@@ -25,7 +26,11 @@ import { SseStream } from '../http/sse-stream';
 export interface CompletionFormat {
   response(id: string, result: GenerationResult, extra: Record<string, unknown>): unknown;
   opening(id: string): unknown[];
-  delta(id: string, text: string): unknown;
+  /**
+   * `logprobs`: when the request asked for them, the entries of exactly this text's tokens (a delta may carry
+   * `text: ''` with the entry of a token that only starts a character; it is rendered like any other).
+   */
+  delta(id: string, text: string, logprobs?: TokenLogprob[]): unknown;
   closing(id: string, result: GenerationResult, extra: Record<string, unknown>): unknown[];
   usage(id: string, result: GenerationResult): unknown;
   /** Whether the stream ends with `data: [DONE]` (Chat Completions, Completions) or not (Responses). */
@@ -85,6 +90,8 @@ const WORKER_CODES: Record<string, ApiErrorCode> = {
   [InferenceErrorCode.ContextLengthExceeded]: ApiErrorCode.ContextLengthExceeded,
   [InferenceErrorCode.UnsupportedCharacters]: ApiErrorCode.UnsupportedCharacters,
   [InferenceErrorCode.UnsupportedCapability]: ApiErrorCode.UnsupportedCapability,
+  // A generation parameter the model cannot honour (a logit_bias token id outside its vocabulary).
+  [InferenceErrorCode.InvalidRequest]: ApiErrorCode.InvalidRequest,
   timeout: ApiErrorCode.Timeout,
   [JOB_LOST]: ApiErrorCode.ServiceUnavailable,
 };
@@ -179,7 +186,7 @@ export class CompletionRunner {
         case 'delta':
           if (!sentText) this.metrics.observeFirstToken(run.model, started);
           sentText = true;
-          sse.data(run.format.delta(id, ev.text));
+          sse.data(run.format.delta(id, ev.text, ev.logprobs));
           break;
         case 'start':
           // A new attempt after a worker died: transparent unless the client already has text of the old one.

@@ -45,6 +45,21 @@ describe('toSampling', () => {
     expect(nulls.seed).toBeUndefined();
   });
 
+  it('maps chat logprobs/top_logprobs and completions logprobs onto one logprobs request', () => {
+    expect(toSampling(chat({ logprobs: true, top_logprobs: 5 })).logprobs).toEqual({ top: 5 });
+    expect(toSampling(chat({ logprobs: true })).logprobs).toEqual({ top: 0 });
+    expect(toSampling(chat({ logprobs: false })).logprobs).toBeUndefined();
+    expect(toSampling(chat({})).logprobs).toBeUndefined();
+    expect(toSampling(completion({ logprobs: 3 })).logprobs).toEqual({ top: 3 });
+    expect(toSampling(completion({ logprobs: 0 })).logprobs).toEqual({ top: 0 });
+    expect(toSampling(completion({ logprobs: null })).logprobs).toBeUndefined();
+  });
+
+  it('passes logit_bias on as the job contract takes it', () => {
+    expect(toSampling(chat({ logit_bias: { 50: -100, 7: 2.5 } })).logitBias).toEqual({ '50': -100, '7': 2.5 });
+    expect(toSampling(completion({ logit_bias: null })).logitBias).toBeUndefined();
+  });
+
   it('keeps temperature 0 and seed 0 (falsy but set)', () => {
     const s = toSampling(chat({ temperature: 0, seed: 0 }));
     expect(s.temperature).toBe(0);

@@ -3,6 +3,7 @@ import type {
   ChatMessage,
   CompletionRequest,
   FinishReason,
+  LogprobsRequest,
   OpenAiFinishReason,
   OpenAiUsage,
   SamplingParams,
@@ -23,7 +24,15 @@ export function toSampling(
     stop: req.stop == null ? [] : Array.isArray(req.stop) ? req.stop : [req.stop],
     frequencyPenalty: req.frequency_penalty ?? undefined,
     presencePenalty: req.presence_penalty ?? undefined,
+    logitBias: req.logit_bias ?? undefined,
+    logprobs: requestedLogprobs(req),
   };
+}
+
+/** Chat: `logprobs: true` (+ `top_logprobs`); Completions: `logprobs: N` (0 = the chosen tokens only). */
+function requestedLogprobs(req: ChatCompletionRequest | CompletionRequest): LogprobsRequest | undefined {
+  if ('messages' in req) return req.logprobs ? { top: req.top_logprobs ?? 0 } : undefined;
+  return req.logprobs == null ? undefined : { top: req.logprobs };
 }
 
 /** OpenAI message list → the worker's three roles (developer instructions are system instructions). */

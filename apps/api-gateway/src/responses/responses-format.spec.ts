@@ -1,14 +1,23 @@
-import { ResponsesRequestSchema } from '@llmp/contracts';
+import { ResponsesRequestSchema, TokenLogprob, responsesLogprobs } from '@llmp/contracts';
 import { ResponsesFormat } from './responses-format';
 
-function format() {
+function format(extra: Record<string, unknown> = {}) {
+  const request = ResponsesRequestSchema.parse({ model: 'm', input: 'hi', ...extra });
   return new ResponsesFormat({
     model: 'm',
-    request: ResponsesRequestSchema.parse({ model: 'm', input: 'hi' }),
+    request,
     conversationId: null,
     createdAt: 1,
+    logprobs: responsesLogprobs(request) !== undefined,
   });
 }
+
+const entry = (token: string, logprob: number): TokenLogprob => ({
+  token,
+  logprob,
+  bytes: [...Buffer.from(token)],
+  top_logprobs: [{ token, logprob, bytes: [...Buffer.from(token)] }],
+});
 
 const result = { text: 'Hello there', finishReason: 'stop' as const, usage: { promptTokens: 3, completionTokens: 2 } };
 
@@ -41,6 +50,44 @@ describe('ResponsesFormat', () => {
     const done = events.at(-1)!.response!;
     expect(done.output[0]!.content[0]!.text).toBe('Hello there');
     expect(done.usage.total_tokens).toBe(5);
+  });
+
+  it('puts the token logprobs on the output text, on each delta and on the done events when asked', () => {
+    type Part = { text: string; logprobs: { token: string; logprob: number }[] };
+    const whole = format({ top_logprobs: 1 }).response(
+      'resp_a',
+      { ...result, logprobs: [entry('Hello', -0.1), entry(' there', -0.2)] },
+      {},
+    ) as { output: { content: Part[] }[]; top_logprobs: number };
+    expect(whole.top_logprobs).toBe(1);
+    expect(whole.output[0]!.content[0]!.logprobs.map((l) => l.token)).toEqual(['Hello', ' there']);
+
+    const f = format({ include: ['message.output_text.logprobs'] });
+    f.opening('resp_b');
+    const deltas = [
+      f.delta('resp_b', 'Hello', [entry('Hello', -0.1)]),
+      f.delta('resp_b', ' there', [entry(' there', -0.2)]),
+    ];
+    expect(deltas.map((d) => (d as { logprobs: { token: string }[] }).logprobs.map((l) => l.token))).toEqual([
+      ['Hello'],
+      [' there'],
+    ]);
+    // A stream's end carries no entries; the closing events and the final response have those of the deltas.
+    const closing = f.closing('resp_b', result, {}) as {
+      type: string;
+      logprobs?: { token: string }[];
+      part?: Part;
+      response?: { output: { content: Part[] }[] };
+    }[];
+    expect(closing[0]!.logprobs!.map((l) => l.token)).toEqual(['Hello', ' there']);
+    expect(closing[1]!.part!.logprobs).toHaveLength(2);
+    expect(closing.at(-1)!.response!.output[0]!.content[0]!.logprobs).toHaveLength(2);
+  });
+
+  it('leaves logprobs empty when not asked, whatever the worker sent', () => {
+    const f = format();
+    const d = f.delta('resp_c', 'Hello', [entry('Hello', -0.1)]) as { logprobs: unknown[] };
+    expect(d.logprobs).toEqual([]);
   });
 
   it('marks a reply cut by max_output_tokens as incomplete', () => {

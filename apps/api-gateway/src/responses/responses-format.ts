@@ -1,11 +1,14 @@
-import type { GenerationResult, ResponsesRequest } from '@llmp/contracts';
+import type { GenerationResult, ResponsesRequest, TokenLogprob } from '@llmp/contracts';
 import type { CompletionFormat, StreamFailure } from '../generation/completion-runner.service';
+import { toResponsesLogprobs } from '../generation/openai-logprobs';
 
 export interface ResponseSettings {
   model: string;
   request: ResponsesRequest;
   conversationId: string | null;
   createdAt: number;
+  /** Whether the request asked for logprobs (`top_logprobs` > 0 or `include` message.output_text.logprobs). */
+  logprobs?: boolean;
 }
 
 /**
@@ -18,6 +21,8 @@ export class ResponsesFormat implements CompletionFormat {
   readonly doneMarker = false;
   private sequence = 0;
   private text = '';
+  /** A stream's entries so far, for the closing events and the stored response. */
+  private readonly streamed: TokenLogprob[] = [];
 
   constructor(private readonly s: ResponseSettings) {}
 
@@ -38,13 +43,14 @@ export class ResponsesFormat implements CompletionFormat {
       instructions: r.instructions ?? null,
       max_output_tokens: r.max_output_tokens ?? null,
       model: this.s.model,
-      output: result ? [this.message(id, 'completed', result.text)] : [],
+      output: result ? [this.message(id, 'completed', result.text, this.entries(result))] : [],
       parallel_tool_calls: r.parallel_tool_calls ?? true,
       previous_response_id: r.previous_response_id ?? null,
       conversation: this.s.conversationId ? { id: this.s.conversationId } : null,
       store: r.store ?? true,
       temperature: r.temperature ?? 1,
       top_p: r.top_p ?? 1,
+      top_logprobs: r.top_logprobs ?? 0,
       tool_choice: 'auto',
       tools: [],
       text: { format: r.text?.format ?? { type: 'text' } },
@@ -81,24 +87,29 @@ export class ResponsesFormat implements CompletionFormat {
     ];
   }
 
-  delta(id: string, text: string): unknown {
+  delta(id: string, text: string, logprobs?: TokenLogprob[]): unknown {
     this.text += text;
+    if (this.s.logprobs && logprobs) this.streamed.push(...logprobs);
     return this.event('response.output_text.delta', {
       item_id: this.messageId(id),
       output_index: 0,
       content_index: 0,
       delta: text,
-      logprobs: [],
+      logprobs: this.s.logprobs ? toResponsesLogprobs(logprobs) : [],
     });
   }
 
   closing(id: string, result: GenerationResult, extra: Record<string, unknown>): unknown[] {
-    const part = { type: 'output_text', text: result.text, annotations: [] };
+    const logprobs = this.s.logprobs ? toResponsesLogprobs(this.entries(result)) : [];
+    const part = { type: 'output_text', text: result.text, annotations: [], logprobs };
     const where = { item_id: this.messageId(id), output_index: 0, content_index: 0 };
     return [
-      this.event('response.output_text.done', { ...where, text: result.text, logprobs: [] }),
+      this.event('response.output_text.done', { ...where, text: result.text, logprobs }),
       this.event('response.content_part.done', { ...where, part }),
-      this.event('response.output_item.done', { output_index: 0, item: this.message(id, 'completed', result.text) }),
+      this.event('response.output_item.done', {
+        output_index: 0,
+        item: this.message(id, 'completed', result.text, this.entries(result)),
+      }),
       this.event(statusOf(result) === 'completed' ? 'response.completed' : 'response.incomplete', {
         response: this.response(id, result, extra),
       }),
@@ -122,13 +133,19 @@ export class ResponsesFormat implements CompletionFormat {
     ];
   }
 
-  private message(id: string, status: 'in_progress' | 'completed', text: string) {
+  /** The reply's token entries: a whole response's, or (a stream's end carries none) those its deltas had. */
+  private entries(result: GenerationResult): TokenLogprob[] {
+    return result.logprobs ?? this.streamed;
+  }
+
+  private message(id: string, status: 'in_progress' | 'completed', text: string, entries?: TokenLogprob[]) {
+    const logprobs = this.s.logprobs ? toResponsesLogprobs(entries) : [];
     return {
       id: this.messageId(id),
       type: 'message',
       status,
       role: 'assistant',
-      content: [{ type: 'output_text', text, annotations: [], logprobs: [] }],
+      content: [{ type: 'output_text', text, annotations: [], logprobs }],
     };
   }
 

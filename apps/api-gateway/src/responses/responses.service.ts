@@ -9,6 +9,7 @@ import {
   Principal,
   ResponsesRequest,
   SamplingParams,
+  responsesLogprobs,
   StoredResponse,
   StoredInputItem,
 } from '@llmp/contracts';
@@ -68,12 +69,14 @@ export class ResponsesService {
       temperature: request.temperature ?? undefined,
       topP: request.top_p ?? undefined,
       stop: [],
+      logprobs: responsesLogprobs(request),
     };
     const format = new ResponsesFormat({
       model: model.id,
       request,
       conversationId,
       createdAt: Math.floor(Date.now() / 1000),
+      logprobs: sampling.logprobs != null,
     });
     const store = request.store ?? true;
     const stream = (request.stream ?? false) && !dryRun;

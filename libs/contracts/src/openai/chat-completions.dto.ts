@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { asksForNothing, onlyValues, servedFields } from './served-fields';
+import { MAX_TOP_LOGPROBS, TokenLogprob } from '../queue/inference.jobs';
+import { UNSUPPORTED_PARAMETER, asksForNothing, onlyValues, servedFields } from './served-fields';
 
 const TextPart = z.object({ type: z.literal('text'), text: z.string() });
 
@@ -22,6 +23,32 @@ export const StopSchema = z
   .nullable()
   .optional();
 
+/** Most alternatives per token the legacy Completions API returns (its `logprobs` maximum). */
+export const MAX_COMPLETION_LOGPROBS = 5;
+
+/**
+ * OpenAI's `logit_bias`: token id (a decimal string, as in the model's tokenizer) → bias -100..100, added to the
+ * logits before sampling. A bad key or value is a 400 naming `logit_bias`; an id outside the model's vocabulary is
+ * found by the worker (also a 400 naming `logit_bias`).
+ */
+export const LogitBiasRequestSchema = z
+  .record(z.string(), z.unknown())
+  .superRefine((bias, ctx) => {
+    for (const [key, value] of Object.entries(bias)) {
+      if (!/^\d{1,10}$/.test(key)) {
+        ctx.addIssue({ code: 'custom', message: `keys must be token ids (non-negative integers), got '${key}'` });
+        return;
+      }
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < -100 || value > 100) {
+        ctx.addIssue({ code: 'custom', message: `the bias of token ${key} must be a number from -100 to 100` });
+        return;
+      }
+    }
+  })
+  .transform((bias) => bias as Record<string, number>)
+  .nullable()
+  .optional();
+
 /** Fields shared by `/v1/chat/completions` and `/v1/completions`, as OpenAI defines them. */
 export const SamplingFields = {
   model: z.string().min(1),
@@ -40,6 +67,7 @@ export const SamplingFields = {
     .optional()
     .refine((n) => n == null || n === 1, { message: 'only n=1 is supported' }),
   user: z.string().optional(),
+  logit_bias: LogitBiasRequestSchema,
 };
 
 /** Hints with no effect on the output, accepted as OpenAI accepts them. */
@@ -60,9 +88,6 @@ const CHAT_UNSERVED: Record<string, (v: unknown) => boolean> = {
   function_call: onlyValues('none', 'auto'),
   // Without tools there is nothing to call in parallel: any value means the same.
   parallel_tool_calls: accepted,
-  logprobs: asksForNothing,
-  top_logprobs: onlyValues(0),
-  logit_bias: asksForNothing,
   // Stored completions are not served; `store: false` asks for nothing, `metadata` only tags stored ones.
   store: asksForNothing,
   metadata: asksForNothing,
@@ -71,10 +96,7 @@ const CHAT_UNSERVED: Record<string, (v: unknown) => boolean> = {
   safety_identifier: accepted,
 };
 
-const COMPLETION_UNSERVED: Record<string, (v: unknown) => boolean> = {
-  logprobs: onlyValues(0),
-  logit_bias: asksForNothing,
-};
+const COMPLETION_UNSERVED: Record<string, (v: unknown) => boolean> = {};
 
 export const ChatCompletionRequestSchema = servedFields(
   {
@@ -86,9 +108,20 @@ export const ChatCompletionRequestSchema = servedFields(
     dry_run: z.boolean().optional(),
     /** Extension: load this conversation's history into the prompt and append the exchange to it. */
     conversation_id: z.string().min(1).max(128).optional(),
+    logprobs: z.boolean().nullable().optional(),
+    top_logprobs: z.number().int().min(0).max(MAX_TOP_LOGPROBS).nullable().optional(),
   },
   CHAT_UNSERVED,
-);
+).superRefine((r, ctx) => {
+  // OpenAI refuses alternatives without the logprobs they belong to.
+  if (r.top_logprobs && r.logprobs !== true) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['top_logprobs'],
+      message: "'logprobs' must be set to true when 'top_logprobs' is used",
+    });
+  }
+});
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;
 
 export const CompletionRequestSchema = servedFields(
@@ -104,9 +137,22 @@ export const CompletionRequestSchema = servedFields(
       .nullable()
       .optional()
       .refine((n) => n == null || n === 1, { message: 'only best_of=1 is supported' }),
+    logprobs: z.number().int().min(0).max(MAX_COMPLETION_LOGPROBS).nullable().optional(),
   },
   COMPLETION_UNSERVED,
-);
+).superRefine((r, ctx) => {
+  // With echo, OpenAI scores the prompt's tokens too; the worker only scores the tokens it samples.
+  if (r.echo && r.logprobs != null) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['logprobs'],
+      message:
+        "'logprobs' together with 'echo: true' is not supported by this server: it cannot score the prompt's tokens. " +
+        'Send echo: false (the logprobs then cover the completion) or leave out logprobs.',
+      params: { code: UNSUPPORTED_PARAMETER },
+    });
+  }
+});
 export type CompletionRequest = z.infer<typeof CompletionRequestSchema>;
 
 export interface OpenAiUsage {
@@ -117,6 +163,22 @@ export interface OpenAiUsage {
 
 export type OpenAiFinishReason = 'stop' | 'length';
 
+/** Chat Completions' `choices[].logprobs` (the worker's entries are already OpenAI's token logprob shape). */
+export interface ChatCompletionLogprobs {
+  content: TokenLogprob[] | null;
+  refusal: TokenLogprob[] | null;
+}
+
+/** The legacy Completions `choices[].logprobs`: parallel arrays, one element per generated token. */
+export interface CompletionLogprobs {
+  tokens: string[];
+  token_logprobs: number[];
+  /** Per token: its most likely alternatives (and the chosen token), token text → logprob. */
+  top_logprobs: Record<string, number>[];
+  /** Per token: its offset in the choice's `text`, in characters (Unicode code points). */
+  text_offset: number[];
+}
+
 export interface ChatCompletion {
   id: string;
   object: 'chat.completion';
@@ -126,7 +188,7 @@ export interface ChatCompletion {
   choices: {
     index: number;
     message: { role: 'assistant'; content: string; refusal: null };
-    logprobs: null;
+    logprobs: ChatCompletionLogprobs | null;
     finish_reason: OpenAiFinishReason;
   }[];
   usage: OpenAiUsage;
@@ -141,7 +203,7 @@ export interface ChatCompletionChunk {
   choices: {
     index: number;
     delta: { role?: 'assistant'; content?: string };
-    logprobs: null;
+    logprobs: ChatCompletionLogprobs | null;
     finish_reason: OpenAiFinishReason | null;
   }[];
   usage?: OpenAiUsage | null;
@@ -153,7 +215,12 @@ export interface TextCompletion {
   created: number;
   model: string;
   system_fingerprint: string;
-  choices: { index: number; text: string; logprobs: null; finish_reason: OpenAiFinishReason | null }[];
+  choices: {
+    index: number;
+    text: string;
+    logprobs: CompletionLogprobs | null;
+    finish_reason: OpenAiFinishReason | null;
+  }[];
   usage?: OpenAiUsage | null;
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ItemInputSchema, MetadataSchema } from '../chat-history/conversations.schemas';
-import { asksForNothing, onlyValues, servedFields } from './served-fields';
+import { MAX_TOP_LOGPROBS } from '../queue/inference.jobs';
+import { UNSUPPORTED_PARAMETER, asksForNothing, onlyValues, servedFields } from './served-fields';
 
 const TextFormatSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('text') }),
@@ -14,11 +15,28 @@ const TextFormatSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
-/** `POST /v1/responses` (OpenAI's Responses API) plus the `dry_run` extension. */
+/** The `include` value that asks for the output text's token logprobs. */
+export const INCLUDE_OUTPUT_LOGPROBS = 'message.output_text.logprobs';
+
+/** `include`: OpenAI lists more values (tool call outputs, encrypted reasoning…); only the logprobs one is served. */
+const IncludeSchema = z
+  .array(z.string())
+  .superRefine((values, ctx) => {
+    const unserved = values.find((v) => v !== INCLUDE_OUTPUT_LOGPROBS);
+    if (unserved !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `'include' value '${unserved}' is not supported by this server (only '${INCLUDE_OUTPUT_LOGPROBS}').`,
+        params: { code: UNSUPPORTED_PARAMETER },
+      });
+    }
+  })
+  .nullable()
+  .optional();
+
 /** Responses fields of OpenAI's standard not served here (yet), and the values that are still fine. */
 const RESPONSES_UNSERVED: Record<string, (v: unknown) => boolean> = {
   background: asksForNothing,
-  include: asksForNothing,
   prompt: asksForNothing,
   reasoning: asksForNothing,
   // Function tools arrive with the tools issue; until then a tool would never be called.
@@ -26,13 +44,13 @@ const RESPONSES_UNSERVED: Record<string, (v: unknown) => boolean> = {
   tool_choice: onlyValues('none', 'auto'),
   max_tool_calls: () => true,
   truncation: onlyValues('disabled'),
-  top_logprobs: onlyValues(0),
   service_tier: onlyValues('auto', 'default'),
   prompt_cache_key: () => true,
   safety_identifier: () => true,
   stream_options: () => true,
 };
 
+/** `POST /v1/responses` (OpenAI's Responses API) plus the `dry_run` extension. */
 export const ResponsesRequestSchema = servedFields(
   {
     model: z.string().min(1),
@@ -52,6 +70,10 @@ export const ResponsesRequestSchema = servedFields(
     text: z.object({ format: TextFormatSchema.optional() }).optional(),
     metadata: MetadataSchema.nullable().optional(),
     user: z.string().optional(),
+    include: IncludeSchema,
+    /** Alternatives per output token; logprobs are returned when this is > 0 or `include` asks for them. */
+    top_logprobs: z.number().int().min(0).max(MAX_TOP_LOGPROBS).nullable().optional(),
+    /** Extension: return the exact rendered prompt and its sections; generate and store nothing. */
     dry_run: z.boolean().optional(),
   },
   RESPONSES_UNSERVED,
@@ -65,3 +87,9 @@ export const ResponsesRequestSchema = servedFields(
   }
 });
 export type ResponsesRequest = z.infer<typeof ResponsesRequestSchema>;
+
+/** The logprobs a Responses request asks for, as the job's sampling `logprobs`; undefined when none. */
+export function responsesLogprobs(r: ResponsesRequest): { top: number } | undefined {
+  const asked = (r.top_logprobs ?? 0) > 0 || (r.include ?? []).includes(INCLUDE_OUTPUT_LOGPROBS);
+  return asked ? { top: r.top_logprobs ?? 0 } : undefined;
+}

@@ -58,11 +58,63 @@ describe('served fields', () => {
     expect(parsed).toMatchObject({ dry_run: true, conversation_id: 'conv_1', seed: 3 });
   });
 
-  it('refuses completions logit_bias and Responses tools', () => {
-    expect(firstIssue(CompletionRequestSchema.safeParse({ model: 'm', prompt: 'p', logit_bias: { '1': 5 } }))).toEqual({
-      path: 'logit_bias',
+  it('serves logprobs, top_logprobs and logit_bias on chat, logprobs and logit_bias on completions', () => {
+    const c = ChatCompletionRequestSchema.parse({
+      ...chat,
+      logprobs: true,
+      top_logprobs: 20,
+      logit_bias: { 42: -100 },
+    });
+    expect(c).toMatchObject({ logprobs: true, top_logprobs: 20, logit_bias: { '42': -100 } });
+    const t = CompletionRequestSchema.parse({ model: 'm', prompt: 'p', logprobs: 5, logit_bias: { '1': 100 } });
+    expect(t).toMatchObject({ logprobs: 5, logit_bias: { '1': 100 } });
+    // Echo alone, or logprobs alone, are fine.
+    expect(CompletionRequestSchema.parse({ model: 'm', prompt: 'p', echo: true, logprobs: null }).echo).toBe(true);
+  });
+
+  it.each([
+    [{ logit_bias: { abc: 1 } }, 'logit_bias'],
+    [{ logit_bias: { '-3': 1 } }, 'logit_bias'],
+    [{ logit_bias: { '7': 101 } }, 'logit_bias'],
+    [{ logit_bias: { '7': '5' } }, 'logit_bias'],
+    [{ logprobs: true, top_logprobs: 21 }, 'top_logprobs'],
+    [{ top_logprobs: 3 }, 'top_logprobs'],
+    [{ logprobs: false, top_logprobs: 3 }, 'top_logprobs'],
+  ])('refuses chat %j naming %s', (extra, path) => {
+    expect(firstIssue(ChatCompletionRequestSchema.safeParse({ ...chat, ...extra }))).toEqual({
+      path,
+      code: undefined,
+    });
+  });
+
+  it('refuses completions logprobs above 5, and logprobs with echo as unsupported', () => {
+    const base = { model: 'm', prompt: 'p' };
+    expect(firstIssue(CompletionRequestSchema.safeParse({ ...base, logprobs: 6 }))).toEqual({
+      path: 'logprobs',
+      code: undefined,
+    });
+    expect(firstIssue(CompletionRequestSchema.safeParse({ ...base, echo: true, logprobs: 1 }))).toEqual({
+      path: 'logprobs',
       code: UNSUPPORTED_PARAMETER,
     });
+  });
+
+  it('serves Responses top_logprobs and the logprobs include, refusing other include values', () => {
+    const r = ResponsesRequestSchema.parse({
+      model: 'm',
+      input: 'x',
+      top_logprobs: 4,
+      include: ['message.output_text.logprobs'],
+    });
+    expect(r).toMatchObject({ top_logprobs: 4, include: ['message.output_text.logprobs'] });
+    expect(
+      firstIssue(
+        ResponsesRequestSchema.safeParse({ model: 'm', input: 'x', include: ['reasoning.encrypted_content'] }),
+      ),
+    ).toEqual({ path: 'include', code: UNSUPPORTED_PARAMETER });
+  });
+
+  it('refuses Responses tools', () => {
     const tools = [{ type: 'function', name: 'f', parameters: {} }];
     expect(firstIssue(ResponsesRequestSchema.safeParse({ model: 'm', input: 'x', tools }))).toEqual({
       path: 'tools',
