@@ -34,8 +34,19 @@ export class AuthRpcClient implements OnApplicationShutdown {
     });
   }
 
-  call<T>(name: AuthRpcName, data: AuthRpcRequest<typeof name>): Promise<T> {
-    return this.rpc.send<T>(AUTH_RPC[name].pattern, data);
+  /**
+   * One call. The auth service unreachable (the RPC rides on Redis: an outage, or no replica answering in time) is a
+   * 503 that says when to retry, like every other 503 of the gateway.
+   */
+  async call<T>(name: AuthRpcName, data: AuthRpcRequest<typeof name>): Promise<T> {
+    try {
+      return await this.rpc.send<T>(AUTH_RPC[name].pattern, data);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === ApiErrorCode.ServiceUnavailable && !err.extra.headers) {
+        throw new ApiError(err.code, err.message, err.param, { ...err.extra, headers: { 'retry-after': '2' } });
+      }
+      throw err;
+    }
   }
 
   onApplicationShutdown(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { StreamEvent } from '@llmp/contracts';
-import { JobHandle } from './job-handle';
+import { JOB_CANCELLED, JobHandle } from './job-handle';
 
 const JOB = 'job-1';
 const FAR = () => Date.now() + 60_000;
@@ -84,6 +84,22 @@ describe('JobHandle', () => {
     expect(cancelled).toEqual([handle]);
     expect(done).toEqual([handle]);
     expect(handle.done).toBe(true);
+  });
+
+  it('cancel ends a waiting read at once with a final cancelled error, and every later read too', async () => {
+    const { handle } = makeHandle();
+    const waiting = handle.next(FAR());
+    const before = Date.now();
+    handle.cancel();
+    expect(await waiting).toEqual({
+      type: 'error',
+      jobId: JOB,
+      code: JOB_CANCELLED,
+      message: expect.any(String),
+      retrying: false,
+    });
+    expect(await handle.next(FAR())).toMatchObject({ type: 'error', code: JOB_CANCELLED, retrying: false });
+    expect(Date.now() - before).toBeLessThan(1000);
   });
 
   it('does not cancel a job that already ended', () => {

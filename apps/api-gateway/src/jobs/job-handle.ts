@@ -1,5 +1,8 @@
 import type { StreamEvent } from '@llmp/contracts';
 
+/** The error code a reader gets when the job is cancelled while it waits (the client went away). */
+export const JOB_CANCELLED = 'cancelled';
+
 /**
  * The gateway's view of one queued job: the worker's events in arrival order, read with `next()`. Written by
  * hand because it is a few lines: an array plus one pending reader, no stream library needed.
@@ -8,6 +11,7 @@ export class JobHandle {
   private readonly buffered: StreamEvent[] = [];
   private reader: ((ev: StreamEvent) => void) | null = null;
   private settled = false;
+  private cancelled = false;
   /** The worker has taken the job (a `start`, or any later event, arrived). */
   started = false;
   /** The job ended with its result (`end` or `embeddings`), not an error or a cancel. */
@@ -42,6 +46,7 @@ export class JobHandle {
   next(deadline: number): Promise<StreamEvent> {
     const ev = this.buffered.shift();
     if (ev) return Promise.resolve(ev);
+    if (this.cancelled) return Promise.resolve(this.cancelledEvent());
     return new Promise((resolve) => {
       const timer = setTimeout(
         () => {
@@ -57,11 +62,31 @@ export class JobHandle {
     });
   }
 
-  /** The client went away or gave up: stop the generation and forget the job. */
+  /**
+   * The client went away or gave up: stop the generation and forget the job. A reader still waiting gets a final
+   * `cancelled` error at once, so the request ends now (its token reservation given back) instead of waiting for a
+   * job that will never answer until the deadline.
+   */
   cancel(): void {
     if (this.settled) return;
+    this.cancelled = true;
     this.finish();
     this.onCancel(this);
+    if (this.reader) {
+      const r = this.reader;
+      this.reader = null;
+      r(this.cancelledEvent());
+    }
+  }
+
+  private cancelledEvent(): StreamEvent {
+    return {
+      type: 'error',
+      jobId: this.jobId,
+      code: JOB_CANCELLED,
+      message: 'The request was cancelled',
+      retrying: false,
+    };
   }
 
   get done(): boolean {
