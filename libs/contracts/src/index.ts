@@ -16,3 +16,8 @@ export * from './queue/embedding-vectors';
 export * from './openai/embeddings.dto';
 export * from './openai/responses.dto';
 export * from './openai/served-fields';
+export * from './queue/rag.jobs';
+export * from './rag/files.schemas';
+export * from './rag/vector-stores.schemas';
+export * from './rag/search.schemas';
+export * from './rag/rag.rpc';

@@ -12,6 +12,7 @@ import {
   MemoryIndexV1PayloadSchema,
   MemoryIndexV1ResultSchema,
 } from './chat-history.jobs';
+import { RagIngestV1PayloadSchema, RagIngestV1ResultSchema } from './rag.jobs';
 
 /**
  * The queue contract: every job name maps to exactly one queue family, one payload schema and one result schema.
@@ -38,6 +39,7 @@ export const JOBS = {
     payload: MemoryForgetV1PayloadSchema,
     result: MemoryForgetV1ResultSchema,
   },
+  'rag.ingest.v1': { queue: 'rag-ingest', payload: RagIngestV1PayloadSchema, result: RagIngestV1ResultSchema },
 } as const;
 
 export type JobName = keyof typeof JOBS;
