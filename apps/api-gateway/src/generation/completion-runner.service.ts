@@ -15,6 +15,7 @@ import { AdmissionControl } from '../jobs/admission.service';
 import { InferenceClient } from '../jobs/inference-client.service';
 import type { JobHandle } from '../jobs/job-handle';
 import { MeteredJobs } from '../jobs/metered-jobs.service';
+import { JOB_CANCELLED } from '../jobs/job-handle';
 import { JOB_LOST } from '../jobs/reply-hub.service';
 import { GatewayMetrics } from '../jobs/gateway.metrics';
 import { SseStream } from '../http/sse-stream';
@@ -94,6 +95,8 @@ const WORKER_CODES: Record<string, ApiErrorCode> = {
   [InferenceErrorCode.InvalidRequest]: ApiErrorCode.InvalidRequest,
   timeout: ApiErrorCode.Timeout,
   [JOB_LOST]: ApiErrorCode.ServiceUnavailable,
+  // The client went away: nobody reads the answer, but logs and metrics should not count it as a worker failure.
+  [JOB_CANCELLED]: ApiErrorCode.RequestCancelled,
 };
 
 function toApiError(ev: Extract<StreamEvent, { type: 'error' }>): ApiError {

@@ -28,6 +28,8 @@ export enum ApiErrorCode {
   ServiceUnavailable = 'service_unavailable',
   ServerOverloaded = 'server_overloaded',
   WorkerFailed = 'worker_failed',
+  /** The client closed the request before the answer (never seen by the client; for logs and metrics). */
+  RequestCancelled = 'request_cancelled',
   Internal = 'internal_error',
 }
 
@@ -60,6 +62,8 @@ export const API_ERROR_TABLE: Record<ApiErrorCode, { status: number; type: strin
   [ApiErrorCode.ServiceUnavailable]: { status: 503, type: 'server_error' },
   [ApiErrorCode.ServerOverloaded]: { status: 429, type: 'server_error' },
   [ApiErrorCode.WorkerFailed]: { status: 502, type: 'server_error' },
+  // nginx's "client closed request": not a server failure.
+  [ApiErrorCode.RequestCancelled]: { status: 499, type: 'invalid_request_error' },
   [ApiErrorCode.Internal]: { status: 500, type: 'server_error' },
 };
 

@@ -3,6 +3,9 @@ import { firstValueFrom, timeout } from 'rxjs';
 import { ApiError, ApiErrorCode } from '../errors/api-error';
 import { createRpcClient } from './rpc-channels';
 
+/** A service that did not answer is usually back within seconds (a restart, a Redis reconnect). */
+const RETRY_SOON = { headers: { 'retry-after': '2' } };
+
 /**
  * Request/response over @nestjs/microservices (Redis transport) to one service, with a timeout (a call no
  * replica answers would wait forever) and the service's error payloads mapped to API errors.
@@ -28,11 +31,18 @@ export class RpcClient {
         throw new ApiError(
           ApiErrorCode.ServiceUnavailable,
           `The ${this.service} service did not answer in time; try again.`,
+          null,
+          RETRY_SOON,
         );
       }
       throw (
         this.mapError(err) ??
-        new ApiError(ApiErrorCode.ServiceUnavailable, `The ${this.service} service failed to answer; try again.`)
+        new ApiError(
+          ApiErrorCode.ServiceUnavailable,
+          `The ${this.service} service failed to answer; try again.`,
+          null,
+          RETRY_SOON,
+        )
       );
     }
   }
