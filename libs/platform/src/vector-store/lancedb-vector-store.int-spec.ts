@@ -40,6 +40,45 @@ describe('LanceDbVectorStore (embedded LanceDB in a temp dir)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('filters inside the search with comparison operators and nested $and/$or', async () => {
+    await store.upsert('memory', [
+      record('a', 10, { user_id: 'u1', year: 2019, tag: 'x' }),
+      record('b', 20, { user_id: 'u1', year: 2021, tag: 'y' }),
+      record('c', 30, { user_id: 'u1', year: 2023 }),
+      record('d', 5, { user_id: 'u2', year: 2023, tag: 'x' }),
+    ]);
+    const ids = async (filter: Parameters<typeof store.search>[2]['filter']) =>
+      (await store.search('memory', at(0), { k: 10, filter })).map((h) => h.id).sort();
+    expect(await ids({ user_id: 'u1', year: { $gte: 2021 } })).toEqual(['b', 'c']);
+    expect(await ids({ user_id: 'u1', tag: { $ne: 'x' } })).toEqual(['b', 'c']);
+    expect(await ids({ user_id: 'u1', tag: { $nin: ['x', 'y'] } })).toEqual(['c']);
+    expect(await ids({ user_id: 'u1', $or: [{ tag: 'x' }, { year: { $gt: 2022 } }] })).toEqual(['a', 'c']);
+    expect(await ids({ $and: [{ user_id: { $in: ['u1', 'u2'] } }, { year: { $lt: 2020 } }] })).toEqual(['a']);
+    // The owner condition holds whatever the rest says.
+    expect(await ids({ user_id: 'u2', $or: [{ tag: 'x' }, { tag: 'y' }] })).toEqual(['d']);
+    expect(await ids({ user_id: 'u1', $or: [] })).toEqual([]);
+  });
+
+  it('updates payload fields of the matching records, adding and clearing fields', async () => {
+    await store.upsert('memory', [
+      record('a', 10, { user_id: 'u1', file_id: 'f1', tag: 'x' }, 'text a'),
+      record('b', 20, { user_id: 'u1', file_id: 'f1' }),
+      record('c', 30, { user_id: 'u1', file_id: 'f2', tag: 'x' }),
+    ]);
+    expect(await store.updateWhere('memory', { file_id: 'f1' }, { tag: null, rank: 3 })).toBe(2);
+    const hits = await store.search('memory', at(0), { k: 10 });
+    expect(hits.find((h) => h.id === 'a')).toMatchObject({ payload: { user_id: 'u1', file_id: 'f1', rank: 3 } });
+    expect(hits.find((h) => h.id === 'a')!.payload.tag).toBeUndefined();
+    expect(hits.find((h) => h.id === 'a')!.text).toBe('text a');
+    expect(hits.find((h) => h.id === 'c')!.payload).toEqual({ user_id: 'u1', file_id: 'f2', tag: 'x' });
+    expect(
+      (await store.search('memory', at(0), { k: 10, filter: { rank: { $gte: 3 } } })).map((h) => h.id).sort(),
+    ).toEqual(['a', 'b']);
+    await expect(store.updateWhere('memory', {}, { rank: 1 })).rejects.toMatchObject({
+      code: VectorStoreErrorCode.InvalidArgument,
+    });
+  });
+
   it('returns the nearest records first, with cosine similarity, payload and text', async () => {
     await store.upsert('memory', [
       record('far', 80, { user_id: 'u1', n: 2, flag: false }, 'far text'),

@@ -2,7 +2,17 @@ import { Logger } from '@nestjs/common';
 import type { Connection, Table } from '@lancedb/lancedb';
 import type { DataType, FixedSizeList, Schema } from 'apache-arrow';
 import { mkdirSync } from 'node:fs';
-import { PayloadFieldType, andSql, checkName, filterToSql, idsIn, payloadFieldType } from './lancedb-filter';
+import {
+  PayloadFieldType,
+  andSql,
+  checkName,
+  filterFields,
+  filterToSql,
+  idsIn,
+  isEmptyFilter,
+  payloadFieldType,
+  sqlLiteral,
+} from './lancedb-filter';
 import type {
   Payload,
   VectorFilter,
@@ -204,7 +214,7 @@ export class LanceDbVectorStore implements VectorStore {
 
   async deleteWhere(collection: string, filter: VectorFilter): Promise<number> {
     checkName('collection', collection);
-    if (!Object.keys(filter).length) {
+    if (isEmptyFilter(filter)) {
       throw new VectorStoreError(VectorStoreErrorCode.InvalidArgument, 'deleteWhere needs at least one condition');
     }
     const c = await this.collection(collection);
@@ -227,6 +237,31 @@ export class LanceDbVectorStore implements VectorStore {
       deleted += await this.deletePredicate(c, collection, idsIn(ids.slice(i, i + DELETE_BATCH)) as string);
     }
     return deleted;
+  }
+
+  async updateWhere(collection: string, filter: VectorFilter, payload: Payload): Promise<number> {
+    checkName('collection', collection);
+    if (isEmptyFilter(filter)) {
+      throw new VectorStoreError(VectorStoreErrorCode.InvalidArgument, 'updateWhere needs at least one condition');
+    }
+    const c = await this.collection(collection);
+    if (!c || !Object.keys(payload).length) return 0;
+    await this.refreshColumnsFor(c, filter);
+    return this.write(c, async () => {
+      // Columns are added first (in the write chain), so the predicate and the new values see the same schema.
+      await this.addPayloadColumns(c, collection, [payload]);
+      const where = filterToSql(filter, c.columns);
+      if (where === false) return 0;
+      const valuesSql: Record<string, string> = {};
+      for (const [field, value] of Object.entries(payload)) {
+        // A null for a field never stored changes nothing: every record already has no value there.
+        if (!c.columns.has(field)) continue;
+        valuesSql[field] = value === null ? 'NULL' : sqlLiteral(value);
+      }
+      if (!Object.keys(valuesSql).length) return c.table.countRows(where ?? undefined);
+      const res = await c.table.update({ valuesSql, ...(where ? { where } : {}) });
+      return res.rowsUpdated ?? 0;
+    }).finally(() => this.afterWrite(c, collection, false));
   }
 
   async ping(): Promise<void> {
@@ -308,7 +343,7 @@ export class LanceDbVectorStore implements VectorStore {
 
   /** Re-reads the schema when a filter names a field this process has not seen (another process may have added it). */
   private async refreshColumnsFor(c: Collection, filter: VectorFilter): Promise<void> {
-    if (Object.keys(filter).every((f) => c.columns.has(f))) return;
+    if (filterFields(filter).every((f) => c.columns.has(f))) return;
     c.columns = payloadColumns(await c.table.schema());
   }
 

@@ -21,12 +21,42 @@ export interface VectorRecord {
   text?: string;
 }
 
+/** A non-null payload value. */
+export type ScalarValue = string | number | boolean;
+
+/**
+ * Operators on one payload field; every one given must hold. A null or absent field is "no value": it equals only
+ * null, differs from every value (`$ne`, `$nin` match it) and is neither greater nor less than anything. A value of
+ * another type than the field's is never equal to it (`$ne`/`$nin` match) and never ordered against it (`$gt` … do
+ * not). `$gt`/`$gte`/`$lt`/`$lte` order numbers numerically and strings by code point.
+ */
+export interface FieldOperators {
+  $eq?: PayloadValue;
+  $ne?: PayloadValue;
+  $gt?: string | number;
+  $gte?: string | number;
+  $lt?: string | number;
+  $lte?: string | number;
+  /** Any of the values (null: or no value); an empty list matches nothing. */
+  $in?: readonly PayloadValue[];
+  /** None of the values (null: and some value); an empty list matches everything. */
+  $nin?: readonly PayloadValue[];
+}
+
+/** A field condition: a value (equality), a list (any of them, as `$in`) or operators. */
+export type FieldCondition = PayloadValue | readonly PayloadValue[] | FieldOperators;
+
 /**
  * Conditions on payload fields, all of which must hold. A value matches by equality (null: the field is null or
- * absent); an array matches any of its values (an empty array matches nothing). A value of another type than the
- * field's never matches.
+ * absent); an array matches any of its values (an empty array matches nothing); an object holds operators
+ * (`FieldOperators`). A value of another type than the field's never matches. The keys `$and` and `$or` hold
+ * sub-filters (all / at least one of them must hold; an empty `$or` matches nothing), beside the fields.
  */
-export type VectorFilter = Record<string, PayloadValue | readonly PayloadValue[]>;
+export interface VectorFilter {
+  readonly [field: string]: FieldCondition | readonly VectorFilter[] | undefined;
+  readonly $and?: readonly VectorFilter[];
+  readonly $or?: readonly VectorFilter[];
+}
 
 export interface VectorSearchOptions {
   /** Most hits returned (1..1000). */
@@ -63,6 +93,11 @@ export interface VectorStore {
   /** Deletes the records whose payload matches the filter (an empty filter is refused); returns how many. */
   deleteWhere(collection: string, filter: VectorFilter): Promise<number>;
   deleteIds(collection: string, ids: readonly string[]): Promise<number>;
+  /**
+   * Sets payload fields of the records matching the filter (an empty filter is refused); a null value clears a
+   * field. Vectors and text are kept. Returns how many records matched.
+   */
+  updateWhere(collection: string, filter: VectorFilter, payload: Payload): Promise<number>;
   /** Throws when the backend cannot be reached (readiness checks). */
   ping(): Promise<void>;
   /** Finishes pending writes and releases the backend. */
