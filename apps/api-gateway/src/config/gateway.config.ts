@@ -1,5 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { z } from 'zod';
+import { RAG_FILE_HARD_MAX_BYTES } from '@llmp/contracts';
 import { ConfigError, envBoolean, envPort, loadModelsConfig, parseEnv, readPlatformEnv } from '@llmp/platform';
 
 export function readGatewayEnv(env: NodeJS.ProcessEnv = process.env) {
@@ -34,6 +35,15 @@ export function readGatewayEnv(env: NodeJS.ProcessEnv = process.env) {
       AUTH_JWKS_TTL_MS: z.coerce.number().int().min(1000).default(300000),
       AUTH_JWT_ISSUER: z.string().min(1).default('llmp-auth'),
       AUTH_JWT_AUDIENCE: z.string().min(1).default('llmp'),
+      /** Largest upload `POST /v1/files` accepts (413 beyond it); the rag service enforces the same setting. */
+      RAG_FILE_MAX_BYTES: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(RAG_FILE_HARD_MAX_BYTES)
+        .default(32 * 1024 * 1024),
+      /** Longest the gateway waits for the rag service (an upload of RAG_FILE_MAX_BYTES crosses Redis in base64). */
+      RAG_RPC_TIMEOUT_MS: z.coerce.number().int().min(100).default(30000),
     },
     env,
     'api-gateway',
@@ -58,6 +68,8 @@ export function readGatewayEnv(env: NodeJS.ProcessEnv = process.env) {
     jwksTtlMs: cfg.AUTH_JWKS_TTL_MS,
     jwtIssuer: cfg.AUTH_JWT_ISSUER,
     jwtAudience: cfg.AUTH_JWT_AUDIENCE,
+    ragFileMaxBytes: cfg.RAG_FILE_MAX_BYTES,
+    ragRpcTimeoutMs: cfg.RAG_RPC_TIMEOUT_MS,
     models: models.models,
   };
 }

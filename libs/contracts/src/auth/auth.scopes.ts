@@ -14,6 +14,9 @@ export const SCOPES = [
   'api_keys.read',
   'api_keys.write',
   'data.delete',
+  /** Files and vector stores: list, retrieve, download, search (`files.read`); upload, attach, change, delete. */
+  'files.read',
+  'files.write',
   'admin',
 ] as const;
 export const ScopeSchema = z.enum(SCOPES);
@@ -25,4 +28,10 @@ export const ApiKeyPermissionsSchema = z.enum(API_KEY_PERMISSIONS);
 export type ApiKeyPermissions = z.infer<typeof ApiKeyPermissionsSchema>;
 
 /** The scopes of a `read_only` key. */
-export const READ_ONLY_SCOPES: readonly Scope[] = ['models.read', 'conversations.read', 'usage.read', 'api_keys.read'];
+export const READ_ONLY_SCOPES: readonly Scope[] = [
+  'models.read',
+  'conversations.read',
+  'usage.read',
+  'api_keys.read',
+  'files.read',
+];
