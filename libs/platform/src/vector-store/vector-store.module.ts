@@ -1,8 +1,8 @@
-import { Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigModule, ConfigType } from '@nestjs/config';
 import { LanceDbVectorStore } from './lancedb-vector-store';
 import type { VectorStore } from './vector-store';
-import { vectorStoreConfig } from './vector-store.config';
+import { readVectorStoreEnv, vectorStoreConfig } from './vector-store.config';
 import { VECTOR_STORE } from './vector-store.constants';
 
 /** The configured backend (`VECTOR_STORE`). */
@@ -22,6 +22,10 @@ class VectorStoreCloser implements OnApplicationShutdown {
   }
 }
 
+/** The module `VectorStoreModule.withDefaults` returns (its own class: no providers of its own to merge with). */
+@Module({})
+export class VectorStoreWithDefaultsModule {}
+
 /** Provides the `VectorStore` (inject with `@Inject(VECTOR_STORE)`), closed when the app shuts down. */
 @Module({
   imports: [ConfigModule.forFeature(vectorStoreConfig)],
@@ -31,4 +35,16 @@ class VectorStoreCloser implements OnApplicationShutdown {
   ],
   exports: [VECTOR_STORE],
 })
-export class VectorStoreModule {}
+export class VectorStoreModule {
+  /** The same, with a service's own default directory (VECTOR_STORE_DIR still wins). */
+  static withDefaults(defaults: { dir: string }): DynamicModule {
+    return {
+      module: VectorStoreWithDefaultsModule,
+      providers: [
+        { provide: VECTOR_STORE, useFactory: () => createVectorStore(readVectorStoreEnv(undefined, defaults)) },
+        VectorStoreCloser,
+      ],
+      exports: [VECTOR_STORE],
+    };
+  }
+}
