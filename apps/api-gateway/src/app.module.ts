@@ -7,8 +7,10 @@ import { CompletionsModule } from './completions/completions.module';
 import { gatewayConfig } from './config/gateway.config';
 import { ConversationsModule } from './conversations/conversations.module';
 import { EmbeddingsModule } from './embeddings/embeddings.module';
+import { FilesModule } from './files/files.module';
 import { ModelsModule } from './models/models.module';
 import { ResponsesModule } from './responses/responses.module';
+import { VectorStoresModule } from './vector-stores/vector-stores.module';
 
 /** The public edge: one feature module per API family. */
 @Module({
@@ -25,6 +27,8 @@ import { ResponsesModule } from './responses/responses.module';
     EmbeddingsModule,
     ConversationsModule,
     ResponsesModule,
+    FilesModule,
+    VectorStoresModule,
   ],
 })
 export class AppModule {}

@@ -1,3 +1,4 @@
+import fastifyMultipart from '@fastify/multipart';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { bootstrapHttpApp } from '@llmp/platform';
 import { AppModule } from './app.module';
@@ -10,7 +11,10 @@ async function main() {
     host: cfg.host,
     bodyLimitBytes: cfg.bodyLimitBytes,
     // Nest's Fastify adapter parses url-encoded bodies too (the OAuth2 password form of /v1/auth/token).
-    configure: (app) => {
+    configure: async (app) => {
+      // multipart/form-data for `POST /v1/files`: streamed, so BODY_LIMIT_BYTES (JSON bodies) does not apply; the
+      // route reads one file of at most RAG_FILE_MAX_BYTES (413 beyond it).
+      await app.register(fastifyMultipart, { limits: { fileSize: cfg.ragFileMaxBytes, files: 1 } });
       const doc = new DocumentBuilder()
         .setTitle('LLM Platform API')
         .setDescription('OpenAI-compatible API of the self-hosted LLM platform')

@@ -3,8 +3,9 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { ApiKeyView, ListPage, Principal } from '@llmp/contracts';
 import { AuthRpcClient } from '../auth/auth-rpc.client';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
-import { ChatHistoryClient } from './chat-history.client';
 import { RequireScope } from '../auth/require-scope.decorator';
+import { RagClient } from '../retrieval/rag.client';
+import { ChatHistoryClient } from './chat-history.client';
 
 /** The one call a privacy request needs. */
 @ApiTags('me')
@@ -13,15 +14,20 @@ import { RequireScope } from '../auth/require-scope.decorator';
 export class MeController {
   constructor(
     private readonly history: ChatHistoryClient,
+    private readonly rag: RagClient,
     private readonly auth: AuthRpcClient,
   ) {}
 
   @RequireScope('data.delete')
   @Delete('data')
   @ApiOperation({
-    summary: 'Delete everything the caller owns: conversations, items, summaries, responses and API keys',
+    summary:
+      'Delete everything the caller owns: conversations, items, summaries, responses, files, vector stores and API ' +
+      'keys (a service that cannot be reached fails the request: call it again)',
   })
   async deleteMyData(@CurrentPrincipal() p: Principal) {
+    // Each purge is idempotent and none is skipped: an unreachable service answers 503, and a retry finishes the job.
+    const rag = await this.rag.call('purgeUser', { userId: p.userId });
     const history = await this.history.call('purgeUser', { userId: p.userId });
     let keys = 0;
     for (;;) {
@@ -32,6 +38,6 @@ export class MeController {
       }
       if (!page.has_more) break;
     }
-    return { object: 'user.data.deleted', deleted: { ...history.deleted, api_keys: keys } };
+    return { object: 'user.data.deleted', deleted: { ...history.deleted, ...rag, api_keys: keys } };
   }
 }
