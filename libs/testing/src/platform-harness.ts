@@ -16,6 +16,9 @@ export interface PlatformOptions {
   /** Start an embedding worker (default false), with this extra environment. */
   embeddingWorker?: boolean;
   embeddingWorkerEnv?: Record<string, string>;
+  /** Start the rag service (default false), with this extra environment; ingest needs `embeddingWorker` too. */
+  rag?: boolean;
+  ragEnv?: Record<string, string>;
   /** Number of gateway replicas (default 1). */
   gateways?: number;
   env?: Record<string, string>;
@@ -29,6 +32,7 @@ export interface RunningPlatform {
   worker: RunningApp | null;
   chatHistory: RunningApp | null;
   embeddingWorker: RunningApp | null;
+  rag: RunningApp | null;
   gateways: RunningApp[];
   gateway: RunningApp;
   /** An admin access token and an API key of the admin, ready for requests. */
@@ -89,6 +93,11 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Running
       });
       started.push(embeddingWorker);
     }
+    let rag: RunningApp | null = null;
+    if (opts.rag) {
+      rag = await startApp('rag', { ...env, ...opts.ragEnv }, { readyPath: '/health/ready', timeoutMs: 60000 });
+      started.push(rag);
+    }
     const gateways: RunningApp[] = [];
     for (let i = 0; i < (opts.gateways ?? 1); i++) {
       const gw = await startApp('api-gateway', { ...env, ...opts.gatewayEnv }, { readyPath: '/health/ready' });
@@ -104,6 +113,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Running
       worker,
       chatHistory,
       embeddingWorker,
+      rag,
       gateways,
       gateway,
       adminToken,
