@@ -59,4 +59,22 @@ describe('fitPrompt', () => {
   it('never drops system or input; fails when they alone do not fit', () => {
     expect(() => fitPrompt(all, { limit: 12, countTokens, perMessageOverhead: 1 })).toThrow(PromptTooLongError);
   });
+
+  it('drops retrieved passages lowest score first, before memories, and reports their tokens as their own section', () => {
+    const srcLow: ChatMessage = { role: 'system', content: words(9), section: 'retrieval', ref: 'src_2', score: 0.2 };
+    const srcHigh: ChatMessage = { role: 'system', content: words(9), section: 'retrieval', ref: 'src_1', score: 0.8 };
+    const msgs = [sys, memLow, srcHigh, srcLow, input];
+    // 6 + 5 + 10 + 10 + 7 = 38
+    expect(fitPrompt(msgs, { limit: 100, countTokens, perMessageOverhead: 1 }).context.tokens).toEqual({
+      system: 6,
+      memory: 5,
+      retrieval: 20,
+      input: 7,
+    });
+    const r = fitPrompt(msgs, { limit: 30, countTokens, perMessageOverhead: 1 });
+    expect(r.messages).toEqual([sys, memLow, srcHigh, input]);
+    expect(r.context.droppedIds).toEqual(['src_2']);
+    const budgeted = fitPrompt(msgs, { limit: 100, budgets: { retrieval: 10 }, countTokens, perMessageOverhead: 1 });
+    expect(budgeted.context.droppedIds).toEqual(['src_2']);
+  });
 });

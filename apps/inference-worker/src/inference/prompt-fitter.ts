@@ -30,9 +30,9 @@ export class PromptTooLongError extends Error {
 }
 
 /**
- * Fits a sectioned prompt (system, summary, memories, verbatim turns, new input) into a token limit: each section
- * into its budget, then the whole into the limit. Verbatim turns go first, oldest first (so the newest turns that
- * fit are kept), then memories lowest score first, then the summary; system messages and the new input are never
+ * Fits a sectioned prompt (system, summary, memories, retrieved passages, verbatim turns, new input) into a token
+ * limit: each section into its budget, then the whole into the limit. Verbatim turns go first, oldest first (so the
+ * newest turns that fit are kept), then retrieved passages and then memories lowest score first, then the summary; system messages and the new input are never
  * dropped. Turns are counted newest first and only until the room is used up: a long history costs the
  * tokenizer only what can be kept. Pure: the token counter is injected (the model's own tokenizer in the worker).
  */
@@ -52,12 +52,15 @@ export function fitPrompt(messages: ChatMessage[], opts: FitOptions): FitResult 
   };
   const total = () => [...kept.values()].reduce((n, e) => n + e.tokens, 0);
 
-  // Memories lowest score first, then the summary: into their budgets, then (below) into the limit.
+  // Retrieved passages and memories lowest score first, then the summary: into their budgets, then (below) into
+  // the limit.
+  const byScore = (a: Entry, b: Entry) => (a.message.score ?? 0) - (b.message.score ?? 0);
   const droppable = [
-    ...entriesOf('memory').sort((a, b) => (a.message.score ?? 0) - (b.message.score ?? 0)),
+    ...entriesOf('retrieval').sort(byScore),
+    ...entriesOf('memory').sort(byScore),
     ...entriesOf('summary'),
   ];
-  for (const section of ['memory', 'summary'] as const) {
+  for (const section of ['retrieval', 'memory', 'summary'] as const) {
     const budget = opts.budgets?.[section];
     if (budget === undefined) continue;
     let used = sum(entriesOf(section));

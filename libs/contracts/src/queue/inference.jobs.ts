@@ -56,10 +56,11 @@ export const ReplyToSchema = z.object({
 
 /**
  * Where a message of a stateful prompt comes from. The worker fits the prompt to the context with the model's own
- * tokenizer: `turn`s go first (oldest first), then `memory` (lowest score first), then `summary`; `system` and
- * `input` are never dropped.
+ * tokenizer: `turn`s go first (oldest first), then `retrieval` (passages retrieved from vector stores, one message
+ * each, lowest score first), then `memory` (lowest score first), then `summary`; `system` and `input` are never
+ * dropped.
  */
-export const PromptSectionSchema = z.enum(['system', 'summary', 'memory', 'turn', 'input']);
+export const PromptSectionSchema = z.enum(['system', 'summary', 'memory', 'retrieval', 'turn', 'input']);
 export type PromptSection = z.infer<typeof PromptSectionSchema>;
 
 export const ChatMessageSchema = z.object({
@@ -69,7 +70,7 @@ export const ChatMessageSchema = z.object({
   section: PromptSectionSchema.optional(),
   /** Id of the stored item, summary or memory this message comes from (reported back in the context). */
   ref: z.string().optional(),
-  /** Recall score of a memory. */
+  /** Recall score of a memory, relevance score of a retrieved passage. */
   score: z.number().optional(),
 });
 export type ChatMessage = z.infer<typeof ChatMessageSchema>;
