@@ -1,8 +1,22 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { DatabaseModule, HealthModule, ObservabilityModule, RedisModule, platformConfig } from '@llmp/platform';
+import {
+  DatabaseModule,
+  HealthModule,
+  ObservabilityModule,
+  QueueModule,
+  RedisModule,
+  platformConfig,
+} from '@llmp/platform';
 import { ragConfig } from './config/rag.config';
 import { RagBaseline1732300000000 } from './database/migrations/1732300000000-rag-baseline';
+import { RagTables1733000000000 } from './database/migrations/1733000000000-rag-tables';
+import { RAG_ENTITIES } from './database/storage.module';
+import { FilesModule } from './files/files.module';
+import { IngestModule } from './ingest/ingest.module';
+import { SearchModule } from './search/search.module';
+import { UsersModule } from './users/users.module';
+import { VectorStoresModule } from './vector-stores/vector-stores.module';
 
 @Module({
   imports: [
@@ -10,7 +24,17 @@ import { RagBaseline1732300000000 } from './database/migrations/1732300000000-ra
     ObservabilityModule.forRoot('rag'),
     HealthModule,
     RedisModule,
-    DatabaseModule.forService({ schema: 'rag', entities: [], migrations: [RagBaseline1732300000000] }),
+    QueueModule,
+    DatabaseModule.forService({
+      schema: 'rag',
+      entities: RAG_ENTITIES,
+      migrations: [RagBaseline1732300000000, RagTables1733000000000],
+    }),
+    FilesModule,
+    VectorStoresModule,
+    IngestModule,
+    SearchModule,
+    UsersModule,
   ],
 })
 export class AppModule {}

@@ -1,10 +1,19 @@
-import { bootstrapHttpApp } from '@llmp/platform';
+import { bootstrapHttpApp, readPlatformEnv, readVectorStoreEnv, startRpcServer } from '@llmp/platform';
 import { AppModule } from './app.module';
-import { readRagEnv } from './config/rag.config';
+import { RAG_VECTOR_STORE_DIR_DEFAULT, readEmbeddingModel, readRagEnv } from './config/rag.config';
 
 async function main() {
-  const { port } = readRagEnv();
-  await bootstrapHttpApp(AppModule, { port });
+  // Validates the environment before anything connects: a bad value stops start-up naming the variable.
+  const { port, embeddingModel } = readRagEnv();
+  readEmbeddingModel(embeddingModel);
+  readVectorStoreEnv(undefined, { dir: RAG_VECTOR_STORE_DIR_DEFAULT });
+  const { redisUrl, queuePrefix } = readPlatformEnv();
+  await bootstrapHttpApp(AppModule, {
+    port,
+    configure: async (app) => {
+      await startRpcServer(app, { redisUrl, queuePrefix, service: 'rag' });
+    },
+  });
 }
 
 main().catch((err) => {

@@ -67,13 +67,17 @@ export const ragConfig = registerAs('rag', () => readRagEnv());
 export type RagConfig = ReturnType<typeof readRagEnv>;
 
 /** The definition of an embedding model in the models config (MODELS_CONFIG); a missing one stops start-up. */
-export function readEmbeddingModel(modelId: string, env: NodeJS.ProcessEnv = process.env): EmbeddingModelDefinition {
+export function readEmbeddingModel(
+  modelId: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { model: EmbeddingModelDefinition; modelsDir: string } {
   const path = readPlatformEnv(env).modelsConfigPath;
-  const model = loadModelsConfig(path, env).models.find((m) => m.id === modelId);
+  const config = loadModelsConfig(path, env);
+  const model = config.models.find((m) => m.id === modelId);
   if (!model || model.kind !== 'embedding') {
     throw new ConfigError(
       `Invalid rag configuration:\n  RAG_EMBEDDING_MODEL: ${modelId} is not an embedding model of ${path}`,
     );
   }
-  return model;
+  return { model, modelsDir: config.models_dir };
 }

@@ -31,6 +31,11 @@ export class VectorStoresRepository {
     return (em?.getRepository(VectorStoreEntity) ?? this.stores).findOneBy({ id, userId });
   }
 
+  /** For the ingest job (scoped by the vector store file it serves). */
+  findById(id: string): Promise<VectorStoreEntity | null> {
+    return this.stores.findOneBy({ id });
+  }
+
   async findManyOwned(userId: string, ids: readonly string[]): Promise<VectorStoreEntity[]> {
     if (!ids.length) return [];
     return this.stores

@@ -79,7 +79,8 @@ export const RAG_RPC = {
 
   /**
    * Attaches a file (status `in_progress`; ingested by the `rag-ingest` queue). Attaching a file already attached
-   * answers the existing vector store file (its attributes replaced when given).
+   * ingests it again (attributes replaced when given, kept otherwise); its chunks keep their ids, so each is stored
+   * once.
    */
   createVectorStoreFile: {
     pattern: 'rag.vector-store-file.create.v1',
