@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import type { ChatCompletionRequest, ItemInput, Principal } from '@llmp/contracts';
+import type { ChatCompletionRequest, ItemInput, Principal, RetrievalSource } from '@llmp/contracts';
 import { assertScope } from '../auth/require-scope.decorator';
 import { StatefulChat } from '../conversations/stateful-chat.service';
-import { CompletionRunner, publicContext } from '../generation/completion-runner.service';
+import { CompletionRunner, StartEvent, publicContext } from '../generation/completion-runner.service';
+import { keptSources, withSources } from '../generation/grounding';
+import { Grounding } from '../generation/grounding.service';
 import { toChatMessages, toSampling } from '../generation/openai-mappers';
 import { estimateTokens } from '../generation/token-estimate';
 import { ModelCatalog } from '../models/model-catalog.service';
@@ -13,6 +15,10 @@ import { chatFormat } from './chat-completion.format';
  * `POST /v1/chat/completions`: stateless (the request's messages are the prompt) or stateful on a stored
  * conversation (`conversation_id`: the messages are the new input, history comes from the conversation and the
  * exchange is appended), or a dry run that returns the rendered prompt.
+ *
+ * With the `file_search` extension, the last user message searches the caller's vector stores first; the results
+ * go into the prompt as numbered sources (a `retrieval` section, its tokens in the dry run's `context.tokens`) and
+ * the response (or a stream's final chunk) carries the sources the model saw as the `sources` extension field.
  */
 @Injectable()
 export class ChatCompletionsService {
@@ -20,6 +26,7 @@ export class ChatCompletionsService {
     private readonly catalog: ModelCatalog,
     private readonly runner: CompletionRunner,
     private readonly stateful: StatefulChat,
+    private readonly grounding: Grounding,
   ) {}
 
   async create(
@@ -41,30 +48,54 @@ export class ChatCompletionsService {
       content:
         m.content == null ? '' : typeof m.content === 'string' ? m.content : m.content.map((c) => c.text).join(''),
     }));
-    const messages = conversationId
+    const sources = request.file_search ? await this.search(principal, request, input) : null;
+    const prompt = conversationId
       ? await this.stateful.promptFor(principal, conversationId, input)
       : toChatMessages(request.messages);
+    const messages = sources ? withSources(prompt, sources) : prompt;
+    const kept = (start: StartEvent) => keptSources(sources ?? [], start.context?.droppedIds);
     await this.runner.run(reply, {
       principal,
       endpoint: 'chat.completions',
       reserveTokens: dryRun
         ? 0
         : estimateTokens(request.messages.map((m) => JSON.stringify(m.content ?? '')).join('')) +
+          estimateTokens((sources ?? []).map((s) => s.text).join('\n')) +
           (sampling.maxTokens ?? model.default_max_tokens),
       model: model.id,
       job: 'chat.complete.v1',
       payload: { requestId, model: model.id, stream, sampling, messages, dryRun },
       dryRun,
-      complete: conversationId
-        ? async (result, start) => {
-            await this.stateful.append(principal, conversationId, input, result.text, start.jobId);
-            return { conversation_id: conversationId, context: publicContext(start) };
-          }
-        : undefined,
+      dryRunFields: sources ? (start) => ({ sources: kept(start) }) : undefined,
+      complete:
+        conversationId || sources
+          ? async (result, start) => {
+              const extra: Record<string, unknown> = sources ? { sources: kept(start) } : {};
+              if (!conversationId) return extra;
+              await this.stateful.append(principal, conversationId, input, result.text, start.jobId);
+              return { ...extra, conversation_id: conversationId, context: publicContext(start) };
+            }
+          : undefined,
       stream,
       includeUsage: request.stream_options?.include_usage ?? false,
       idPrefix: 'chatcmpl-',
       format: chatFormat(model.id, sampling.logprobs != null),
+    });
+  }
+
+  /** The `file_search` extension's sources, searched with the last user message. */
+  private search(p: Principal, request: ChatCompletionRequest, input: ItemInput[]): Promise<RetrievalSource[]> {
+    const fs = request.file_search!;
+    const users = input.filter((i) => i.type === 'message' && i.role === 'user');
+    const last = users[users.length - 1];
+    const query = last && last.type === 'message' && typeof last.content === 'string' ? last.content : '';
+    return this.grounding.search(p, {
+      vectorStoreIds: fs.vector_store_ids,
+      query,
+      maxNumResults: fs.max_num_results,
+      filters: fs.filters,
+      rankingOptions: fs.ranking_options,
+      param: 'file_search',
     });
   }
 }

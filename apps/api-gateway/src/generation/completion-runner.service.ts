@@ -19,6 +19,7 @@ import { JOB_CANCELLED } from '../jobs/job-handle';
 import { JOB_LOST } from '../jobs/reply-hub.service';
 import { GatewayMetrics } from '../jobs/gateway.metrics';
 import { SseStream } from '../http/sse-stream';
+import { isSourceRef } from './grounding';
 
 /**
  * How one endpoint renders a generation: the whole response, or the stream's opening events, deltas and closing
@@ -67,12 +68,14 @@ export interface CompletionRun<N extends JobsOf<'inference'>> {
    * fields it returns extend the response (or, when streaming, the final chunk).
    */
   complete?: (result: GenerationResult, start: StartEvent) => Promise<Record<string, unknown>>;
+  /** Fields a dry run's answer gets beside the prompt and its context (the retrieved `sources`, …). */
+  dryRunFields?: (start: StartEvent) => Record<string, unknown>;
 }
 
 /** How often a queued stream is told its place. */
 const QUEUE_NOTICE_MS = 1000;
 
-type StartEvent = Extract<StreamEvent, { type: 'start' }>;
+export type StartEvent = Extract<StreamEvent, { type: 'start' }>;
 
 /** The `context` extension: what a stateful prompt was built from, in the public API's snake_case. */
 export function publicContext(start: StartEvent) {
@@ -83,7 +86,8 @@ export function publicContext(start: StartEvent) {
     summary_id: c.summaryId,
     memories: c.memories,
     verbatim_item_ids: c.verbatimIds,
-    dropped_item_ids: c.droppedIds,
+    // Retrieved sources dropped to fit are not items (a grounded request reports the sources it kept).
+    dropped_item_ids: c.droppedIds.filter((ref) => !isSourceRef(ref)),
   };
 }
 
@@ -150,6 +154,7 @@ export class CompletionRunner {
           prompt: start.prompt ?? '',
           usage: { prompt_tokens: start.promptTokens },
           context: publicContext(start),
+          ...run.dryRunFields?.(start),
         });
         return;
       }

@@ -1,11 +1,16 @@
 import { Module } from '@nestjs/common';
 import { JobsModule } from '../jobs/jobs.module';
+import { RetrievalModule } from '../retrieval/retrieval.module';
 import { CompletionRunner } from './completion-runner.service';
+import { Grounding } from './grounding.service';
 
-/** Text generation as OpenAI endpoints answer it: whole responses or SSE streams from inference jobs. */
+/**
+ * Text generation as OpenAI endpoints answer it: whole responses or SSE streams from inference jobs, optionally
+ * grounded on the caller's vector stores.
+ */
 @Module({
-  imports: [JobsModule],
-  providers: [CompletionRunner],
-  exports: [CompletionRunner],
+  imports: [JobsModule, RetrievalModule],
+  providers: [CompletionRunner, Grounding],
+  exports: [CompletionRunner, Grounding],
 })
 export class GenerationModule {}

@@ -113,4 +113,69 @@ describe('ResponsesFormat', () => {
     expect(events[0]!.sequence_number).toBe(4);
     expect(events[1]!.response).toMatchObject({ status: 'failed', error: { code: 'worker_failed' } });
   });
+
+  it('opens with the file_search_call item and its events, then annotates the cited sources before text done', () => {
+    const request = ResponsesRequestSchema.parse({
+      model: 'm',
+      input: 'cats?',
+      tools: [{ type: 'file_search', vector_store_ids: ['vs_1'] }],
+      include: ['file_search_call.results'],
+    });
+    const sources = [
+      {
+        index: 1,
+        file_id: 'file-a',
+        filename: 'a.txt',
+        score: 0.9,
+        text: 'A',
+        attributes: null,
+        vector_store_id: 'vs_1',
+      },
+    ];
+    const f = new ResponsesFormat({
+      model: 'm',
+      request,
+      conversationId: null,
+      createdAt: 1,
+      fileSearch: { query: 'cats?', sources, includeResults: true },
+    });
+    const text = 'Cats purr [1].';
+    const events = [
+      ...f.opening('resp_abc'),
+      f.delta('resp_abc', text),
+      ...f.closing('resp_abc', { ...result, text }, {}),
+    ] as {
+      type: string;
+      output_index?: number;
+      annotation?: unknown;
+      item?: { type: string; results?: unknown[] | null };
+      response?: { output: { type: string; content?: { annotations: unknown[] }[] }[]; tools: unknown[] };
+    }[];
+    expect(events.map((e) => e.type)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.file_search_call.in_progress',
+      'response.file_search_call.searching',
+      'response.file_search_call.completed',
+      'response.output_item.done',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_text.delta',
+      'response.output_text.annotation.added',
+      'response.output_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.completed',
+    ]);
+    expect(events[2]!.item).toMatchObject({ type: 'file_search_call', results: null });
+    expect(events[6]!.item!.results).toHaveLength(1);
+    expect(events[9]!.output_index).toBe(1);
+    const citation = { type: 'file_citation', file_id: 'file-a', filename: 'a.txt', index: text.indexOf('[1]') };
+    expect(events[10]!.annotation).toEqual(citation);
+    const done = events.at(-1)!.response!;
+    expect(done.output.map((o) => o.type)).toEqual(['file_search_call', 'message']);
+    expect(done.output[1]!.content![0]!.annotations).toEqual([citation]);
+    expect(done.tools).toHaveLength(1);
+  });
 });

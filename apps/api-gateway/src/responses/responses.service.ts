@@ -4,10 +4,12 @@ import type { FastifyReply } from 'fastify';
 import {
   ChatMessage,
   GenerationResult,
+  INCLUDE_FILE_SEARCH_RESULTS,
   ItemInput,
   ItemView,
   Principal,
   ResponsesRequest,
+  RetrievalSource,
   SamplingParams,
   responsesLogprobs,
   StoredResponse,
@@ -16,12 +18,14 @@ import {
 import { ApiError, ApiErrorCode } from '@llmp/platform';
 import { assertScope } from '../auth/require-scope.decorator';
 import { ChatHistoryClient } from '../conversations/chat-history.client';
-import { buildStatefulPrompt } from '../conversations/conversation-prompt';
+import { buildStatefulPrompt, itemText } from '../conversations/conversation-prompt';
 import { StatefulChat } from '../conversations/stateful-chat.service';
 import { ModelCatalog } from '../models/model-catalog.service';
-import { CompletionRunner, publicContext } from '../generation/completion-runner.service';
+import { CompletionRunner, StartEvent, publicContext } from '../generation/completion-runner.service';
+import { keptSources, withSources } from '../generation/grounding';
+import { Grounding } from '../generation/grounding.service';
 import { estimateTokens } from '../generation/token-estimate';
-import { ResponsesFormat } from './responses-format';
+import { FileSearchCall, ResponsesFormat } from './responses-format';
 
 /** How far back a previous_response_id chain is followed. */
 const MAX_CHAIN = 50;
@@ -30,6 +34,12 @@ const MAX_CHAIN = 50;
  * OpenAI's Responses API: builds the prompt from the input plus either a conversation or a previous response
  * chain, runs it through the inference queue, stores the response (unless `store: false`) and appends the
  * exchange to the conversation.
+ *
+ * With the `file_search` tool, the platform calls it once, before generation, with the new input's last user
+ * message as the query (a small local model cannot decide to call tools): the results become numbered sources in
+ * the prompt, the response's output starts with the `file_search_call` item, and each `[n]` the model writes
+ * naming a source it saw becomes a `file_citation` annotation. The stored response keeps the call item; a later
+ * turn (previous_response_id or conversation) sees the earlier answers, not the earlier sources.
  */
 @Injectable()
 export class ResponsesService {
@@ -38,6 +48,7 @@ export class ResponsesService {
     private readonly runner: CompletionRunner,
     private readonly history: ChatHistoryClient,
     private readonly stateful: StatefulChat,
+    private readonly grounding: Grounding,
   ) {}
 
   async create(reply: FastifyReply, p: Principal, request: ResponsesRequest, requestId: string, dryRun: boolean) {
@@ -56,7 +67,8 @@ export class ResponsesService {
     const previousId = request.previous_response_id ?? null;
     if (conversationId) assertScope(p, dryRun ? 'conversations.read' : 'conversations.write', 'conversation');
     if (previousId) assertScope(p, 'conversations.read', 'previous_response_id');
-    const messages = conversationId
+    const fileSearch = await this.fileSearch(p, request, input);
+    const prompt = conversationId
       ? await this.stateful.promptFor(p, conversationId, input, request.instructions)
       : buildStatefulPrompt({
           systemPrompt: null,
@@ -64,6 +76,7 @@ export class ResponsesService {
           turns: previousId ? await this.chain(p, previousId) : [],
           input,
         });
+    const messages = fileSearch ? withSources(prompt, fileSearch.sources) : prompt;
     const sampling: SamplingParams = {
       maxTokens: request.max_output_tokens ?? undefined,
       temperature: request.temperature ?? undefined,
@@ -77,7 +90,10 @@ export class ResponsesService {
       conversationId,
       createdAt: Math.floor(Date.now() / 1000),
       logprobs: sampling.logprobs != null,
+      fileSearch: fileSearch ?? undefined,
     });
+    const kept = (start: StartEvent): RetrievalSource[] =>
+      keptSources(fileSearch?.sources ?? [], start.context?.droppedIds);
     const store = request.store ?? true;
     const stream = (request.stream ?? false) && !dryRun;
 
@@ -93,14 +109,33 @@ export class ResponsesService {
       idPrefix: 'resp_',
       format,
       dryRun,
+      dryRunFields: fileSearch ? (start) => ({ sources: kept(start) }) : undefined,
       complete: async (result, start) => {
         const id = `resp_${start.jobId.replace(/-/g, '')}`;
+        format.keepSources(kept(start));
         const extra = { context: publicContext(start) };
         if (conversationId) await this.stateful.append(p, conversationId, input, result.text, start.jobId, id);
         if (store) await this.store(p, id, format, result, extra, input, conversationId, previousId);
         return extra;
       },
     });
+  }
+
+  /** Runs the request's `file_search` tool (when it has one) on its last user message. */
+  private async fileSearch(p: Principal, r: ResponsesRequest, input: ItemInput[]): Promise<FileSearchCall | null> {
+    const tool = r.tools?.find((t) => t.type === 'file_search');
+    if (!tool) return null;
+    const users = input.filter((i) => i.type === 'message' && i.role === 'user');
+    const query = users.length ? itemText(users[users.length - 1]!) : '';
+    const sources = await this.grounding.search(p, {
+      vectorStoreIds: tool.vector_store_ids,
+      query,
+      maxNumResults: tool.max_num_results,
+      filters: tool.filters,
+      rankingOptions: tool.ranking_options,
+      param: 'tools',
+    });
+    return { query, sources, includeResults: (r.include ?? []).includes(INCLUDE_FILE_SEARCH_RESULTS) };
   }
 
   /** Items of the earlier responses, oldest first: each one's input and output. */
@@ -117,7 +152,10 @@ export class ResponsesService {
           }
           throw err;
         });
-      const output = (stored.response.output as ItemView[] | undefined) ?? [];
+      // A file_search_call item is what the earlier turn retrieved, not something said: its answer carries it.
+      const output = ((stored.response.output as { type: string }[] | undefined) ?? []).filter(
+        (item) => item.type !== 'file_search_call',
+      ) as ItemView[];
       turns.unshift([...(stored.inputItems as unknown as ItemView[]), ...output]);
       next = stored.previousResponseId;
     }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_TOP_LOGPROBS, TokenLogprob } from '../queue/inference.jobs';
+import { ChatFileSearchSchema } from './file-search.dto';
 import { UNSUPPORTED_PARAMETER, asksForNothing, onlyValues, servedFields } from './served-fields';
 
 const TextPart = z.object({ type: z.literal('text'), text: z.string() });
@@ -108,6 +109,11 @@ export const ChatCompletionRequestSchema = servedFields(
     dry_run: z.boolean().optional(),
     /** Extension: load this conversation's history into the prompt and append the exchange to it. */
     conversation_id: z.string().min(1).max(128).optional(),
+    /**
+     * Extension: search these vector stores with the last user message, put the results in the prompt as numbered
+     * sources and return them as `sources` on the response.
+     */
+    file_search: ChatFileSearchSchema.optional(),
     logprobs: z.boolean().nullable().optional(),
     top_logprobs: z.number().int().min(0).max(MAX_TOP_LOGPROBS).nullable().optional(),
   },

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { ItemInputSchema, MetadataSchema } from '../chat-history/conversations.schemas';
 import { MAX_TOP_LOGPROBS } from '../queue/inference.jobs';
+import { FileSearchToolSchema, INCLUDE_FILE_SEARCH_RESULTS } from './file-search.dto';
 import { UNSUPPORTED_PARAMETER, asksForNothing, onlyValues, servedFields } from './served-fields';
+
+export * from './file-search.dto';
 
 const TextFormatSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('text') }),
@@ -18,19 +21,42 @@ const TextFormatSchema = z.discriminatedUnion('type', [
 /** The `include` value that asks for the output text's token logprobs. */
 export const INCLUDE_OUTPUT_LOGPROBS = 'message.output_text.logprobs';
 
-/** `include`: OpenAI lists more values (tool call outputs, encrypted reasoning…); only the logprobs one is served. */
+const SERVED_INCLUDES = [INCLUDE_OUTPUT_LOGPROBS, INCLUDE_FILE_SEARCH_RESULTS];
+
+/** `include`: OpenAI lists more values (encrypted reasoning, other tools' outputs…); these two are served. */
 const IncludeSchema = z
   .array(z.string())
   .superRefine((values, ctx) => {
-    const unserved = values.find((v) => v !== INCLUDE_OUTPUT_LOGPROBS);
+    const unserved = values.find((v) => !SERVED_INCLUDES.includes(v));
     if (unserved !== undefined) {
       ctx.addIssue({
         code: 'custom',
-        message: `'include' value '${unserved}' is not supported by this server (only '${INCLUDE_OUTPUT_LOGPROBS}').`,
+        message: `'include' value '${unserved}' is not supported by this server (only ${SERVED_INCLUDES.map((v) => `'${v}'`).join(', ')}).`,
         params: { code: UNSUPPORTED_PARAMETER },
       });
     }
   })
+  .nullable()
+  .optional();
+
+/**
+ * `tools`: the `file_search` tool is served (searched before generation, see the Responses service); function and
+ * the other hosted tools arrive with the tools issue and are refused with `unsupported_parameter` until then.
+ */
+const ToolsSchema = z
+  .array(z.object({ type: z.string() }).passthrough())
+  .superRefine((tools, ctx) => {
+    tools.forEach((tool, i) => {
+      if (tool.type !== 'file_search') {
+        ctx.addIssue({
+          code: 'custom',
+          message: `tools[${i}]: tools of type '${tool.type}' are not supported by this server yet (only 'file_search').`,
+          params: { code: UNSUPPORTED_PARAMETER },
+        });
+      }
+    });
+  })
+  .pipe(z.array(FileSearchToolSchema).max(1, 'at most one file_search tool'))
   .nullable()
   .optional();
 
@@ -39,9 +65,8 @@ const RESPONSES_UNSERVED: Record<string, (v: unknown) => boolean> = {
   background: asksForNothing,
   prompt: asksForNothing,
   reasoning: asksForNothing,
-  // Function tools arrive with the tools issue; until then a tool would never be called.
-  tools: asksForNothing,
-  tool_choice: onlyValues('none', 'auto'),
+  // Function tools arrive with the tools issue; file_search (a served field) is searched when tools name it.
+  tool_choice: onlyValues('none', 'auto', { type: 'file_search' }),
   max_tool_calls: () => true,
   truncation: onlyValues('disabled'),
   service_tier: onlyValues('auto', 'default'),
@@ -71,6 +96,7 @@ export const ResponsesRequestSchema = servedFields(
     metadata: MetadataSchema.nullable().optional(),
     user: z.string().optional(),
     include: IncludeSchema,
+    tools: ToolsSchema,
     /** Alternatives per output token; logprobs are returned when this is > 0 or `include` asks for them. */
     top_logprobs: z.number().int().min(0).max(MAX_TOP_LOGPROBS).nullable().optional(),
     /** Extension: return the exact rendered prompt and its sections; generate and store nothing. */

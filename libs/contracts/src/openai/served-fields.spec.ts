@@ -121,4 +121,19 @@ describe('served fields', () => {
       code: UNSUPPORTED_PARAMETER,
     });
   });
+
+  it('serves the Responses file_search tool and its include, and the chat file_search extension', () => {
+    const tool = { type: 'file_search', vector_store_ids: ['vs_1'], max_num_results: 3 };
+    const parsed = ResponsesRequestSchema.parse({
+      model: 'm',
+      input: 'x',
+      tools: [tool],
+      include: ['file_search_call.results'],
+    });
+    expect(parsed.tools).toEqual([tool]);
+    const three = { ...tool, vector_store_ids: ['a', 'b', 'c'] };
+    expect(ResponsesRequestSchema.safeParse({ model: 'm', input: 'x', tools: [three] }).success).toBe(false);
+    const chatParsed = ChatCompletionRequestSchema.parse({ ...chat, file_search: { vector_store_ids: ['vs_1'] } });
+    expect(chatParsed.file_search).toEqual({ vector_store_ids: ['vs_1'] });
+  });
 });
