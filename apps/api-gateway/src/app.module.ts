@@ -9,6 +9,7 @@ import { ConversationsModule } from './conversations/conversations.module';
 import { EmbeddingsModule } from './embeddings/embeddings.module';
 import { FilesModule } from './files/files.module';
 import { ModelsModule } from './models/models.module';
+import { RagRoutesModule } from './rag/rag-routes.module';
 import { ResponsesModule } from './responses/responses.module';
 import { VectorStoresModule } from './vector-stores/vector-stores.module';
 
@@ -29,6 +30,7 @@ import { VectorStoresModule } from './vector-stores/vector-stores.module';
     ResponsesModule,
     FilesModule,
     VectorStoresModule,
+    RagRoutesModule,
   ],
 })
 export class AppModule {}
