@@ -229,6 +229,10 @@ const ROUTES: RouteCase[] = [
       return { refresh_token: tokens.body.refresh_token };
     },
   },
+  { route: 'POST /v1/rag/documents', need: 'files.write', path: '/v1/rag/documents', body: {} },
+  { route: 'POST /v1/rag/search', need: 'files.read', path: '/v1/rag/search', body: {} },
+  // It also needs files.read (checked once the body is valid): `{}` is answered 400 with model.request alone.
+  { route: 'POST /v1/rag/chat', need: 'model.request', path: '/v1/rag/chat', body: {} },
   { route: 'DELETE /v1/me/data', need: 'data.delete', path: '/v1/me/data' },
 ];
 
