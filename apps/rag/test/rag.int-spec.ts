@@ -41,14 +41,14 @@ describe('rag service (built app, real Postgres and Redis)', () => {
     expect(await res.text()).toMatch(/^process_cpu_user_seconds_total\{[^}]*service="rag"[^}]*\} \d/m);
   });
 
-  it('ran its baseline migration into its own schema', async () => {
+  it('ran its migrations into its own schema', async () => {
     const client = new Client({ connectionString: db.url });
     await client.connect();
     try {
       const schema = await client.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', ['rag']);
       expect(schema.rowCount).toBe(1);
       const migrations = await client.query<{ name: string }>('SELECT name FROM "rag"."migrations"');
-      expect(migrations.rows.map((r) => r.name)).toEqual(['RagBaseline1732300000000']);
+      expect(migrations.rows.map((r) => r.name)).toEqual(['RagBaseline1732300000000', 'RagTables1733000000000']);
     } finally {
       await client.end();
     }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Attributes } from '@llmp/contracts';
-import { VECTOR_STORE, VectorRecord, VectorStore } from '@llmp/platform';
+import { VECTOR_STORE, VectorRecord, VectorSearchHit, VectorSearchOptions, VectorStore } from '@llmp/platform';
 import { attributesChange, chunkCollection } from './chunk-vectors';
 
 /**
@@ -19,6 +19,11 @@ export class ChunkIndex {
     const collection = chunkCollection(model);
     await this.store.ensureCollection(collection, records[0]!.vector.length);
     await this.store.upsert(collection, records);
+  }
+
+  /** The chunks nearest the vector among those matching the filter (applied inside the store query). */
+  search(model: string, vector: Float32Array, options: VectorSearchOptions): Promise<VectorSearchHit[]> {
+    return this.store.search(chunkCollection(model), vector, options);
   }
 
   /** Removes the vectors of a file in a store; with `fromIndex`, only its chunks from that index on. */

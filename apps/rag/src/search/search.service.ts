@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import type { ParsedRagRpcRequest, VectorStoreSearchResult, VectorStoreSearchResultsPage } from '@llmp/contracts';
-import { VECTOR_STORE, VectorFilter, VectorStore } from '@llmp/platform';
-import { chunkCollection } from '../chunks/chunk-vectors';
+import type { VectorFilter } from '@llmp/platform';
+import { ChunkIndex } from '../chunks/chunk-index.service';
 import { ChunksRepository } from '../chunks/chunks.repository';
 import { ragConfig } from '../config/rag.config';
 import { RagEmbedder, isUsableVector } from '../embedding/rag-embedder.service';
@@ -28,7 +28,7 @@ export class SearchService {
     private readonly stores: VectorStoresRepository,
     private readonly chunks: ChunksRepository,
     private readonly embedder: RagEmbedder,
-    @Inject(VECTOR_STORE) private readonly vectors: VectorStore,
+    private readonly vectors: ChunkIndex,
     @Inject(ragConfig.KEY) private readonly cfg: ConfigType<typeof ragConfig>,
   ) {}
 
@@ -66,7 +66,7 @@ export class SearchService {
           const [vector] = await this.embedder.embed(model, [query], `rag-query-${randomUUID()}`);
           if (!vector || !isUsableVector(vector)) continue;
           const filter: VectorFilter = { ...vectorFilterBase, vector_store_id: { $in: storeIds } };
-          const hits = await this.vectors.search(chunkCollection(model), vector, { k, filter });
+          const hits = await this.vectors.search(model, vector, { k, filter });
           for (const h of hits) cosine.set(h.id, Math.max(cosine.get(h.id) ?? -1, h.score));
           lists.push({ ids: hits.map((h) => h.id), weight: weights.vector });
         }
