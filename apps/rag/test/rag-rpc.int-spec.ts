@@ -261,6 +261,21 @@ describe('rag service RPC (real Postgres, Redis, embedding worker, LanceDB)', ()
     });
   });
 
+  it('ingests a file whose enqueue was lost after the commit (the sweep enqueues it)', async () => {
+    const file = await upload(h, alice, 'lost.txt', 'The lighthouse keeper polished the brass lamp every evening.');
+    // As if the attach committed and Redis failed before its job was added: a row in progress, no job.
+    await h.sql(
+      `INSERT INTO "rag"."vector_store_files" ("vector_store_id", "file_id", "user_id", "status",
+         "max_chunk_size_tokens", "chunk_overlap_tokens", "ingest_id", "next_check_at")
+       VALUES ($1, $2, $3, 'in_progress', 800, 400, $4, now())`,
+      [storeId, file.id, alice, randomUUID()],
+    );
+    expect(await settled(h, alice, storeId, file.id)).toMatchObject({ status: 'completed' });
+    const page = await h.call('search', { userId: alice, vectorStoreIds: [storeId], query: 'lighthouse keeper' });
+    expect(page.data[0]?.file_id).toBe(file.id);
+    await h.call('deleteVectorStoreFile', { userId: alice, vectorStoreId: storeId, fileId: file.id });
+  });
+
   it('refuses an upload beyond RAG_FILE_MAX_BYTES with payload_too_large', async () => {
     const big = Buffer.alloc(100_001, 'a').toString('base64');
     expect(
