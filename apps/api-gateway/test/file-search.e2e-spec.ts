@@ -101,7 +101,8 @@ describe('Responses file_search', () => {
       tools: [{ type: 'file_search', vector_store_ids: [vectorStoreId], max_num_results: 2 }],
       include: ['file_search_call.results'],
     });
-    expect(r.status).toBe('completed');
+    // A reply cut by max_output_tokens is `incomplete`; the search is complete either way.
+    expect(['completed', 'incomplete']).toContain(r.status);
     const call = fileSearchItem(r);
     expect(call).toMatchObject({ status: 'completed', queries: [RINGS_QUESTION] });
     expect(call.id).toMatch(/^fs_/);
@@ -144,7 +145,7 @@ describe('Responses file_search', () => {
     let final: Response | null = null;
     for await (const ev of stream) {
       types.push(ev.type);
-      if (ev.type === 'response.completed') final = ev.response;
+      if (ev.type === 'response.completed' || ev.type === 'response.incomplete') final = ev.response;
     }
     const deltas = types.filter((t) => t === 'response.output_text.delta').length;
     const annotations = types.filter((t) => t === 'response.output_text.annotation.added').length;
@@ -163,7 +164,7 @@ describe('Responses file_search', () => {
       'response.output_text.done',
       'response.content_part.done',
       'response.output_item.done',
-      'response.completed',
+      final!.status === 'completed' ? 'response.completed' : 'response.incomplete',
     ]);
     expect(fileSearchItem(final!).results![0]!.file_id).toBe(planetsFileId);
   });
