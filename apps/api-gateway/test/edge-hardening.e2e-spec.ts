@@ -47,6 +47,7 @@ beforeAll(async () => {
   platform = await startPlatform({
     worker: false,
     chatHistory: true,
+    rag: true,
     env: { MODELS_CONFIG: modelsConfig },
     gatewayEnv: { AUTH_FAILURES_PER_IP_PER_MIN: String(AUTH_FAILURES_PER_IP_PER_MIN) },
   });
@@ -228,6 +229,77 @@ const ROUTES: RouteCase[] = [
       });
       return { refresh_token: tokens.body.refresh_token };
     },
+  },
+  // Files and vector stores (the rag service answers 404 for the unknown ids; the upload without a form is a 400).
+  { route: 'POST /v1/files', need: 'files.write', path: '/v1/files' },
+  { route: 'GET /v1/files', need: 'files.read', path: '/v1/files' },
+  { route: 'GET /v1/files/{id}', need: 'files.read', path: '/v1/files/file-nope' },
+  { route: 'GET /v1/files/{id}/content', need: 'files.read', path: '/v1/files/file-nope/content' },
+  { route: 'DELETE /v1/files/{id}', need: 'files.write', path: '/v1/files/file-nope' },
+  { route: 'POST /v1/vector_stores', need: 'files.write', path: '/v1/vector_stores', body: { name: 'edge' } },
+  { route: 'GET /v1/vector_stores', need: 'files.read', path: '/v1/vector_stores' },
+  { route: 'GET /v1/vector_stores/{id}', need: 'files.read', path: '/v1/vector_stores/vs_nope' },
+  {
+    route: 'POST /v1/vector_stores/{id}',
+    need: 'files.write',
+    path: '/v1/vector_stores/vs_nope',
+    body: { name: 'renamed' },
+  },
+  { route: 'DELETE /v1/vector_stores/{id}', need: 'files.write', path: '/v1/vector_stores/vs_nope' },
+  {
+    route: 'POST /v1/vector_stores/{id}/search',
+    need: 'files.read',
+    path: '/v1/vector_stores/vs_nope/search',
+    body: { query: 'anything' },
+  },
+  {
+    route: 'POST /v1/vector_stores/{id}/files',
+    need: 'files.write',
+    path: '/v1/vector_stores/vs_nope/files',
+    body: { file_id: 'file-nope' },
+  },
+  { route: 'GET /v1/vector_stores/{id}/files', need: 'files.read', path: '/v1/vector_stores/vs_nope/files' },
+  {
+    route: 'GET /v1/vector_stores/{id}/files/{fileId}',
+    need: 'files.read',
+    path: '/v1/vector_stores/vs_nope/files/file-nope',
+  },
+  {
+    route: 'POST /v1/vector_stores/{id}/files/{fileId}',
+    need: 'files.write',
+    path: '/v1/vector_stores/vs_nope/files/file-nope',
+    body: { attributes: { a: 'b' } },
+  },
+  {
+    route: 'DELETE /v1/vector_stores/{id}/files/{fileId}',
+    need: 'files.write',
+    path: '/v1/vector_stores/vs_nope/files/file-nope',
+  },
+  {
+    route: 'GET /v1/vector_stores/{id}/files/{fileId}/content',
+    need: 'files.read',
+    path: '/v1/vector_stores/vs_nope/files/file-nope/content',
+  },
+  {
+    route: 'POST /v1/vector_stores/{id}/file_batches',
+    need: 'files.write',
+    path: '/v1/vector_stores/vs_nope/file_batches',
+    body: { file_ids: ['file-nope'] },
+  },
+  {
+    route: 'GET /v1/vector_stores/{id}/file_batches/{batchId}',
+    need: 'files.read',
+    path: '/v1/vector_stores/vs_nope/file_batches/vsfb_nope',
+  },
+  {
+    route: 'POST /v1/vector_stores/{id}/file_batches/{batchId}/cancel',
+    need: 'files.write',
+    path: '/v1/vector_stores/vs_nope/file_batches/vsfb_nope/cancel',
+  },
+  {
+    route: 'GET /v1/vector_stores/{id}/file_batches/{batchId}/files',
+    need: 'files.read',
+    path: '/v1/vector_stores/vs_nope/file_batches/vsfb_nope/files',
   },
   { route: 'POST /v1/rag/documents', need: 'files.write', path: '/v1/rag/documents', body: {} },
   { route: 'POST /v1/rag/search', need: 'files.read', path: '/v1/rag/search', body: {} },
