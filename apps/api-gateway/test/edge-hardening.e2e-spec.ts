@@ -47,7 +47,9 @@ beforeAll(async () => {
   platform = await startPlatform({
     worker: false,
     chatHistory: true,
+    // rag needs its embedding model in its models config (nothing is ingested here: the routes' rows use unknown ids).
     rag: true,
+    ragEnv: { MODELS_CONFIG: resolve(REPO_ROOT, 'infra/config/models.yaml') },
     env: { MODELS_CONFIG: modelsConfig },
     gatewayEnv: { AUTH_FAILURES_PER_IP_PER_MIN: String(AUTH_FAILURES_PER_IP_PER_MIN) },
   });
