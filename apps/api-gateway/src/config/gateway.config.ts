@@ -42,8 +42,10 @@ export function readGatewayEnv(env: NodeJS.ProcessEnv = process.env) {
         .min(1)
         .max(RAG_FILE_HARD_MAX_BYTES)
         .default(32 * 1024 * 1024),
-      /** Longest the gateway waits for the rag service (an upload of RAG_FILE_MAX_BYTES crosses Redis in base64). */
-      RAG_RPC_TIMEOUT_MS: z.coerce.number().int().min(100).default(30000),
+      /** Longest the gateway waits for the rag service (a search embeds its query first), uploads aside. */
+      RAG_RPC_TIMEOUT_MS: z.coerce.number().int().min(100).default(10000),
+      /** Longest the gateway waits for the rag service to store an upload (it crosses Redis in base64). */
+      RAG_UPLOAD_TIMEOUT_MS: z.coerce.number().int().min(100).default(60000),
       /** `openai-poll-after-ms` on in-progress vector store files and batches: how often SDK poll helpers ask. */
       RAG_POLL_AFTER_MS: z.coerce.number().int().min(50).max(60000).default(500),
     },
@@ -72,6 +74,7 @@ export function readGatewayEnv(env: NodeJS.ProcessEnv = process.env) {
     jwtAudience: cfg.AUTH_JWT_AUDIENCE,
     ragFileMaxBytes: cfg.RAG_FILE_MAX_BYTES,
     ragRpcTimeoutMs: cfg.RAG_RPC_TIMEOUT_MS,
+    ragUploadTimeoutMs: cfg.RAG_UPLOAD_TIMEOUT_MS,
     ragPollAfterMs: cfg.RAG_POLL_AFTER_MS,
     models: models.models,
   };

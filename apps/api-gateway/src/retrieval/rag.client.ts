@@ -25,24 +25,29 @@ export function apiErrorFromRag(payload: unknown): ApiError | null {
 
 /**
  * Calls the rag app (files, vector stores, search) with typed requests and answers. Unreachable or silent, it is a
- * 503 with Retry-After (RpcClient), never an empty answer.
+ * 503 with Retry-After (RpcClient), never an empty answer. Uploads wait longer (RAG_UPLOAD_TIMEOUT_MS) than the
+ * other calls (RAG_RPC_TIMEOUT_MS), so a rag service that is down is reported quickly everywhere else.
  */
 @Injectable()
 export class RagClient implements OnApplicationShutdown {
   private readonly rpc: RpcClient;
+  private readonly uploads: RpcClient;
 
   constructor(
     @Inject(platformConfig.KEY) platform: ConfigType<typeof platformConfig>,
     @Inject(gatewayConfig.KEY) cfg: ConfigType<typeof gatewayConfig>,
   ) {
-    this.rpc = new RpcClient(platform.redisUrl, platform.queuePrefix, 'rag', cfg.ragRpcTimeoutMs, apiErrorFromRag);
+    const client = (timeoutMs: number) =>
+      new RpcClient(platform.redisUrl, platform.queuePrefix, 'rag', timeoutMs, apiErrorFromRag);
+    this.rpc = client(cfg.ragRpcTimeoutMs);
+    this.uploads = client(cfg.ragUploadTimeoutMs);
   }
 
   call<N extends RagRpcName>(name: N, data: RagRpcRequest<N>): Promise<RagRpcResponse<N>> {
-    return this.rpc.send(RAG_RPC[name].pattern, data);
+    return (name === 'createFile' ? this.uploads : this.rpc).send(RAG_RPC[name].pattern, data);
   }
 
-  onApplicationShutdown(): Promise<void> {
-    return this.rpc.close();
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([this.rpc.close(), this.uploads.close()]);
   }
 }
