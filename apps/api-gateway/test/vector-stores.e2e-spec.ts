@@ -69,6 +69,8 @@ beforeAll(async () => {
     embeddingWorkerEnv: { EMBEDDING_WORKER_MODELS: 'potion-base-2m' },
     rag: true,
     env: { RAG_FILE_MAX_BYTES: String(MAX_BYTES), RAG_POLL_AFTER_MS: POLL_AFTER_MS },
+    // A rag service that is down is reported within this (the last test stops it).
+    gatewayEnv: { RAG_RPC_TIMEOUT_MS: '5000' },
   });
   const baseURL = `${platform.gateway.url}/v1`;
   // No retries: every status below is the first answer.
@@ -355,5 +357,20 @@ describe('vector stores', () => {
     expect(body.deleted).toMatchObject({ files: 1, vector_stores: 1 });
     expect((await bob.files.list()).data).toEqual([]);
     expect((await bob.vectorStores.list()).data).toEqual([]);
+  });
+
+  it('DELETE /v1/me/data fails loudly (503, Retry-After) while the rag service is down, deleting nothing', async () => {
+    const token = await registerUser(platform.gateway.url, `carol${Date.now().toString(36)}`, PASSWORD);
+    const carol = new OpenAI({ baseURL: `${platform.gateway.url}/v1`, apiKey: token, maxRetries: 0 });
+    const conv = await carol.conversations.create({ items: [{ type: 'message', role: 'user', content: 'hi' }] });
+    await platform.rag!.stop();
+    const res = await fetch(`${platform.gateway.url}/v1/me/data`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBeTruthy();
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('service_unavailable');
+    expect((await carol.conversations.retrieve(conv.id)).id).toBe(conv.id);
   });
 });
