@@ -13,7 +13,7 @@ let db: Client;
 const MODEL = 'stories260k';
 
 beforeAll(async () => {
-  platform = await startPlatform({ chatHistory: true, workerModels: 'stories260k' });
+  platform = await startPlatform({ chatHistory: true, rag: true, workerModels: 'stories260k' });
   client = new OpenAI({ baseURL: `${platform.gateway.url}/v1`, apiKey: platform.apiKey });
   const bobToken = await registerUser(platform.gateway.url, `bob${Date.now().toString(36)}`, 'Bob-strong-pass-1');
   other = new OpenAI({

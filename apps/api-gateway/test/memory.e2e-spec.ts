@@ -40,6 +40,7 @@ let vectors: LanceDbVectorStore;
 beforeAll(async () => {
   platform = await startPlatform({
     chatHistory: true,
+    rag: true,
     workerModels: MODEL,
     embeddingWorker: true,
     embeddingWorkerEnv: { EMBEDDING_WORKER_MODELS: 'potion-base-2m' },

@@ -14,8 +14,8 @@ describe('scopes', () => {
     expect(keyScopes({ permissions: 'all', scopes: null }, 'admin')).toEqual([...SCOPES]);
   });
 
-  it('gives a read_only key the four read scopes, whoever its user', () => {
-    const readOnly = ['models.read', 'conversations.read', 'usage.read', 'api_keys.read'];
+  it('gives a read_only key the read scopes, whoever its user', () => {
+    const readOnly = ['models.read', 'conversations.read', 'usage.read', 'api_keys.read', 'files.read'];
     expect(keyScopes({ permissions: 'read_only', scopes: null }, 'user')).toEqual(readOnly);
     expect(keyScopes({ permissions: 'read_only', scopes: null }, 'admin')).toEqual(readOnly);
   });
