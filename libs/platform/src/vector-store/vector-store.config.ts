@@ -1,16 +1,22 @@
 import { registerAs } from '@nestjs/config';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { parseEnv } from '../config/env';
+import { ConfigError, parseEnv } from '../config/env';
 
 /**
- * Which vector store backend a service uses. `lancedb` (the default) embeds LanceDB in the process over
- * VECTOR_STORE_DIR. A new backend adds its name here and its case in `createVectorStore`.
+ * Which vector store backend a service uses, in this order of precedence:
+ * 1. `VECTOR_STORE` when set: `lancedb` or `qdrant` (so `VECTOR_STORE=lancedb` keeps LanceDB even where a
+ *    `QDRANT_URL` is inherited from the environment);
+ * 2. else `qdrant` when `QDRANT_URL` is set (compose and k8s set it);
+ * 3. else `lancedb`, embedded in the process over VECTOR_STORE_DIR.
+ * `qdrant` needs `QDRANT_URL` (`http://qdrant:6333`; a URL without a port means 6333, Qdrant's REST port) and takes
+ * an optional `QDRANT_API_KEY`, which is a secret: it is never logged. A new backend adds its name here and its case
+ * in `createVectorStore`.
  */
 export function readVectorStoreEnv(env: NodeJS.ProcessEnv = process.env, defaults: { dir?: string } = {}) {
   const cfg = parseEnv(
     {
-      VECTOR_STORE: z.enum(['lancedb']).default('lancedb'),
+      VECTOR_STORE: z.enum(['lancedb', 'qdrant']).optional(),
       /**
        * LanceDB's directory (relative paths resolve against the working directory). Default `data/vectors`; a service
        * may choose another default (rag: `data/rag-vectors`), as LanceDB has one writing process per directory.
@@ -19,11 +25,34 @@ export function readVectorStoreEnv(env: NodeJS.ProcessEnv = process.env, default
         .string()
         .min(1)
         .default(defaults.dir ?? 'data/vectors'),
+      QDRANT_URL: z.preprocess(
+        (v) => (typeof v === 'string' ? v.trim() || undefined : v),
+        z
+          .string()
+          .regex(/^https?:\/\/[^/\s]+/, 'must be an http:// or https:// URL, e.g. http://qdrant:6333')
+          .optional(),
+      ),
+      QDRANT_API_KEY: z
+        .string()
+        .optional()
+        .transform((k) => k || undefined),
+      /** Milliseconds one Qdrant request may take. */
+      QDRANT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
     },
     env,
     'vector store',
   );
-  return { backend: cfg.VECTOR_STORE, lancedb: { dir: resolve(cfg.VECTOR_STORE_DIR) } };
+  const backend = cfg.VECTOR_STORE ?? (cfg.QDRANT_URL ? 'qdrant' : 'lancedb');
+  if (backend === 'qdrant' && !cfg.QDRANT_URL) {
+    throw new ConfigError('Invalid vector store configuration:\n  QDRANT_URL: required when VECTOR_STORE=qdrant');
+  }
+  return {
+    backend,
+    lancedb: { dir: resolve(cfg.VECTOR_STORE_DIR) },
+    qdrant: cfg.QDRANT_URL
+      ? { url: cfg.QDRANT_URL, apiKey: cfg.QDRANT_API_KEY, timeoutMs: cfg.QDRANT_TIMEOUT_MS }
+      : undefined,
+  };
 }
 
 export const vectorStoreConfig = registerAs('vectorStore', () => readVectorStoreEnv());

@@ -1,15 +1,19 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigModule, ConfigType } from '@nestjs/config';
 import { LanceDbVectorStore } from './lancedb-vector-store';
+import { QdrantVectorStore } from './qdrant-vector-store';
 import type { VectorStore } from './vector-store';
 import { readVectorStoreEnv, vectorStoreConfig } from './vector-store.config';
 import { VECTOR_STORE } from './vector-store.constants';
 
-/** The configured backend (`VECTOR_STORE`). */
+/** The configured backend (`VECTOR_STORE`, else Qdrant when `QDRANT_URL` is set, else LanceDB). */
 export function createVectorStore(cfg: ConfigType<typeof vectorStoreConfig>): VectorStore {
   switch (cfg.backend) {
     case 'lancedb':
       return new LanceDbVectorStore({ dir: cfg.lancedb.dir });
+    case 'qdrant':
+      // readVectorStoreEnv refuses `qdrant` without a URL.
+      return new QdrantVectorStore(cfg.qdrant!);
   }
 }
 

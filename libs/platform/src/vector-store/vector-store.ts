@@ -1,8 +1,9 @@
 /**
  * The vector store port: named collections of vectors of a fixed dimension, each vector with an id, a flat payload
  * and optionally its source text. Scores are cosine similarities (1 = same direction, 0 = unrelated, -1 = opposite).
- * Backends: LanceDB embedded in the process (`LanceDbVectorStore`, the default); others plug in behind the same
- * interface through `createVectorStore` (`VECTOR_STORE`).
+ * Backends: LanceDB embedded in the process (`LanceDbVectorStore`, the default) and a Qdrant server
+ * (`QdrantVectorStore`, when `QDRANT_URL` is set), chosen by `createVectorStore` (`VECTOR_STORE`); both pass
+ * `describeVectorStoreConformance`. Others plug in behind the same interface.
  */
 export type PayloadValue = string | number | boolean | null;
 export type Payload = Record<string, PayloadValue>;
