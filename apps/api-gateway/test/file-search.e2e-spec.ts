@@ -130,6 +130,17 @@ describe('Responses file_search', () => {
       tools: [{ type: 'file_search', vector_store_ids: [vectorStoreId] }],
     });
     expect(fileSearchItem(bare).results ?? null).toBeNull();
+
+    // tool_choice 'none': no tool is called, so nothing is searched and the output is the message alone.
+    const none = await alice.responses.create({
+      model: MODEL,
+      input: 'How is sourdough bread made?',
+      max_output_tokens: 8,
+      tools: [{ type: 'file_search', vector_store_ids: [vectorStoreId] }],
+      tool_choice: 'none',
+    });
+    expect(none.output.map((o) => o.type)).toEqual(['message']);
+    expect(none.tool_choice).toBe('none');
   });
 
   it('streams the file_search_call events first, then the message events', async () => {

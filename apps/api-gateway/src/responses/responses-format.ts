@@ -97,7 +97,7 @@ export class ResponsesFormat implements CompletionFormat {
       temperature: r.temperature ?? 1,
       top_p: r.top_p ?? 1,
       top_logprobs: r.top_logprobs ?? 0,
-      tool_choice: 'auto',
+      tool_choice: r.tool_choice ?? 'auto',
       tools: r.tools ?? [],
       text: { format: r.text?.format ?? { type: 'text' } },
       metadata: r.metadata ?? {},

@@ -124,7 +124,8 @@ export class ResponsesService {
   /** Runs the request's `file_search` tool (when it has one) on its last user message. */
   private async fileSearch(p: Principal, r: ResponsesRequest, input: ItemInput[]): Promise<FileSearchCall | null> {
     const tool = r.tools?.find((t) => t.type === 'file_search');
-    if (!tool) return null;
+    // `tool_choice: 'none'`: the model may call no tool, so the platform does not search for it either.
+    if (!tool || r.tool_choice === 'none') return null;
     const users = input.filter((i) => i.type === 'message' && i.role === 'user');
     const query = users.length ? itemText(users[users.length - 1]!) : '';
     const sources = await this.grounding.search(p, {

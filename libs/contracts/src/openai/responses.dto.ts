@@ -60,13 +60,28 @@ const ToolsSchema = z
   .nullable()
   .optional();
 
+/**
+ * `none` (no tool is called: no file search either), `auto`, or the file_search tool by name. Function tools and
+ * `required` arrive with the tools issue: refused as unsupported until then.
+ */
+const ToolChoiceSchema = z
+  .unknown()
+  .superRefine((v, ctx) => {
+    if (!onlyValues('none', 'auto', { type: 'file_search' })(v)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: "'tool_choice' is not supported by this server beyond none, auto and {type: 'file_search'}.",
+        params: { code: UNSUPPORTED_PARAMETER },
+      });
+    }
+  })
+  .optional();
+
 /** Responses fields of OpenAI's standard not served here (yet), and the values that are still fine. */
 const RESPONSES_UNSERVED: Record<string, (v: unknown) => boolean> = {
   background: asksForNothing,
   prompt: asksForNothing,
   reasoning: asksForNothing,
-  // Function tools arrive with the tools issue; file_search (a served field) is searched when tools name it.
-  tool_choice: onlyValues('none', 'auto', { type: 'file_search' }),
   max_tool_calls: () => true,
   truncation: onlyValues('disabled'),
   service_tier: onlyValues('auto', 'default'),
@@ -97,6 +112,7 @@ export const ResponsesRequestSchema = servedFields(
     user: z.string().optional(),
     include: IncludeSchema,
     tools: ToolsSchema,
+    tool_choice: ToolChoiceSchema,
     /** Alternatives per output token; logprobs are returned when this is > 0 or `include` asks for them. */
     top_logprobs: z.number().int().min(0).max(MAX_TOP_LOGPROBS).nullable().optional(),
     /** Extension: return the exact rendered prompt and its sections; generate and store nothing. */
