@@ -60,23 +60,37 @@ export class SearchService {
     const byModel = new Map<string, string[]>();
     for (const s of stores) byModel.set(s.embeddingModel, [...(byModel.get(s.embeddingModel) ?? []), s.id]);
 
-    for (const query of queries) {
-      if (weights.vector > 0) {
-        for (const [model, storeIds] of byModel) {
-          const [vector] = await this.embedder.embed(model, [query], `rag-query-${randomUUID()}`);
-          if (!vector || !isUsableVector(vector)) continue;
-          const filter: VectorFilter = { ...vectorFilterBase, vector_store_id: { $in: storeIds } };
-          const hits = await this.vectors.search(model, vector, { k, filter });
-          for (const h of hits) cosine.set(h.id, Math.max(cosine.get(h.id) ?? -1, h.score));
-          lists.push({ ids: hits.map((h) => h.id), weight: weights.vector });
+    // Per query, the vector rankings (one per embedding model) and the keyword ranking run at once.
+    const perQuery = await Promise.all(
+      queries.map(async (query) => {
+        const rankings: Promise<RankedList | null>[] = [];
+        if (weights.vector > 0) {
+          for (const [model, storeIds] of byModel) {
+            rankings.push(
+              (async () => {
+                const [vector] = await this.embedder.embed(model, [query], `rag-query-${randomUUID()}`);
+                if (!vector || !isUsableVector(vector)) return null;
+                const filter: VectorFilter = { ...vectorFilterBase, vector_store_id: { $in: storeIds } };
+                const hits = await this.vectors.search(model, vector, { k, filter });
+                for (const h of hits) cosine.set(h.id, Math.max(cosine.get(h.id) ?? -1, h.score));
+                return { ids: hits.map((h) => h.id), weight: weights.vector };
+              })(),
+            );
+          }
         }
-      }
-      if (weights.text > 0) {
-        const attributeSql = req.filters ? toAttributeSql(req.filters, 5) : null;
-        const ids2 = await this.chunks.keywordSearch(req.userId, ids, query, k, attributeSql);
-        lists.push({ ids: ids2, weight: weights.text });
-      }
-    }
+        if (weights.text > 0) {
+          const attributeSql = req.filters ? toAttributeSql(req.filters, 5) : null;
+          rankings.push(
+            this.chunks
+              .keywordSearch(req.userId, ids, query, k, attributeSql)
+              .then((found) => ({ ids: found, weight: weights.text })),
+          );
+        }
+        return Promise.all(rankings);
+      }),
+    );
+    // The lists in a fixed order (query, then vector rankings before the keyword one), whatever finished first.
+    for (const found of perQuery) for (const list of found) if (list) lists.push(list);
 
     const ranked = cosineOnly
       ? [...cosine]

@@ -71,11 +71,17 @@ export class VectorStoresRepository {
   }
 
   /** Marks the stores used now (searches, attaches): `expires_after` counts from here. */
+  /**
+   * Marks the stores active (`last_active_at`, which `expires_after: last_active_at` counts from). At most one write
+   * per store and minute: a search must not pay a commit for a timestamp that moves by seconds.
+   */
   async touch(ids: readonly string[]): Promise<void> {
     if (ids.length) {
-      await this.stores.query(`UPDATE "rag"."vector_stores" SET "last_active_at" = now() WHERE "id" = ANY($1)`, [
-        [...ids],
-      ]);
+      await this.stores.query(
+        `UPDATE "rag"."vector_stores" SET "last_active_at" = now()
+         WHERE "id" = ANY($1) AND "last_active_at" < now() - interval '60 seconds'`,
+        [[...ids]],
+      );
     }
   }
 
