@@ -66,3 +66,60 @@ describe('LanceDbVectorStore (embedded LanceDB in a temp dir)', () => {
     }
   });
 });
+
+describe('LanceDbVectorStore approximate index (annMinRows)', () => {
+  const DIMS = 16;
+  let dir: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'llmp-vectors-ann-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Deterministic clustered vectors: real embeddings cluster by topic, which is what IVF partitions exploit. */
+  function vectors(n: number): number[][] {
+    let seed = 7;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5;
+    const centers = Array.from({ length: 20 }, () => Array.from({ length: DIMS }, rand));
+    return Array.from({ length: n }, (_, i) => centers[i % 20]!.map((x) => x + rand() * 0.3));
+  }
+
+  async function hasVectorIndex(): Promise<boolean> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const lancedb = require('@lancedb/lancedb') as typeof import('@lancedb/lancedb');
+    const table = await (await lancedb.connect(dir)).openTable('big');
+    return (await table.listIndices()).some((i) => i.columns.includes('vector'));
+  }
+
+  it('builds an IVF-PQ index past annMinRows, and search through it still finds the nearest, filtered', async () => {
+    const store = new LanceDbVectorStore({ dir, annMinRows: 3000 });
+    await store.ensureCollection('big', DIMS);
+    const vs = vectors(4000);
+    const rows = vs.map((v, i) => ({ id: `r${i}`, vector: v, payload: { user_id: i % 2 ? 'odd' : 'even' } }));
+    for (let i = 0; i < rows.length; i += 1000) await store.upsert('big', rows.slice(i, i + 1000));
+    // The index builds in the background after the write that crossed the threshold.
+    const deadline = Date.now() + 60_000;
+    while (!(await hasVectorIndex()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(await hasVectorIndex()).toBe(true);
+    // Reopened (the partitions read back), every probe finds itself first, and the filter holds.
+    await store.close();
+    const reopened = new LanceDbVectorStore({ dir, annMinRows: 3000 });
+    let self = 0;
+    for (const i of [1, 3, 501, 1777, 3999]) {
+      const hits = await reopened.search('big', vs[i]!, { k: 5, filter: { user_id: 'odd' } });
+      expect(hits.every((h) => h.payload.user_id === 'odd')).toBe(true);
+      if (hits[0]?.id === `r${i}`) self++;
+    }
+    expect(self).toBeGreaterThanOrEqual(4);
+    await reopened.close();
+  }, 120_000);
+
+  it('never indexes below annMinRows, nor with annMinRows 0', async () => {
+    const store = new LanceDbVectorStore({ dir, annMinRows: 0 });
+    await store.ensureCollection('big', DIMS);
+    await store.upsert('big', vectors(3000).map((v, i) => ({ id: `r${i}`, vector: v, payload: {} })));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await hasVectorIndex()).toBe(false);
+    await store.close();
+  });
+});

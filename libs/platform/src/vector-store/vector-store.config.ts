@@ -36,6 +36,11 @@ export function readVectorStoreEnv(env: NodeJS.ProcessEnv = process.env, default
         .string()
         .optional()
         .transform((k) => k || undefined),
+      /**
+       * LanceDB builds an approximate (IVF-PQ) index on a collection once it holds this many vectors (0: never; exact
+       * search below it). Measured at 115k 64-dim vectors: exact 35 ms, indexed 10 ms p50 at recall@10 0.996.
+       */
+      VECTOR_STORE_ANN_MIN_ROWS: z.coerce.number().int().min(0).default(50_000),
       /** Milliseconds one Qdrant request may take. */
       QDRANT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
     },
@@ -48,7 +53,7 @@ export function readVectorStoreEnv(env: NodeJS.ProcessEnv = process.env, default
   }
   return {
     backend,
-    lancedb: { dir: resolve(cfg.VECTOR_STORE_DIR) },
+    lancedb: { dir: resolve(cfg.VECTOR_STORE_DIR), annMinRows: cfg.VECTOR_STORE_ANN_MIN_ROWS },
     qdrant: cfg.QDRANT_URL
       ? { url: cfg.QDRANT_URL, apiKey: cfg.QDRANT_API_KEY, timeoutMs: cfg.QDRANT_TIMEOUT_MS }
       : undefined,

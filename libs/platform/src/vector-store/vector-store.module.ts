@@ -10,7 +10,7 @@ import { VECTOR_STORE } from './vector-store.constants';
 export function createVectorStore(cfg: ConfigType<typeof vectorStoreConfig>): VectorStore {
   switch (cfg.backend) {
     case 'lancedb':
-      return new LanceDbVectorStore({ dir: cfg.lancedb.dir });
+      return new LanceDbVectorStore({ dir: cfg.lancedb.dir, annMinRows: cfg.lancedb.annMinRows });
     case 'qdrant':
       // readVectorStoreEnv refuses `qdrant` without a URL.
       return new QdrantVectorStore(cfg.qdrant!);
