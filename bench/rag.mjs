@@ -84,11 +84,75 @@ async function baselineChild() {
 }
 
 /** The corpus is too large for the environment: the child reads its configuration from a file. */
-function runBaseline(cfg) {
+/**
+ * Recall of the rag service's approximate index: opens the collection the run left in the rag service's LanceDB
+ * directory and, for sample stored vectors as queries (with the owner and store filter the service applies), compares
+ * the top 10 through the index (as LanceDbVectorStore probes it) with the exact top 10 (index bypassed).
+ */
+async function annChild() {
+  const cfg = JSON.parse(readFileSync(process.env.BENCH_BASELINE_CONFIG, 'utf8'));
+  const lancedb = await import('@lancedb/lancedb');
+  const db = await lancedb.connect(cfg.dir);
+  const name = (await db.tableNames()).find((t) => t.startsWith('rag_chunks'));
+  const table = await db.openTable(name);
+  const rows = await table.countRows();
+  const index = (await table.listIndices()).find((i) => i.columns.includes('vector'));
+  const stats = index ? await table.indexStats(index.name) : null;
+  const partitions = Math.min(4096, Math.max(16, Math.round((stats?.numIndexedRows ?? 0) / 2000)));
+  const samples = await table
+    .query()
+    .where(`vector_store_id = '${cfg.storeId}'`)
+    .select(['vector'])
+    .limit(5000)
+    .toArray();
+  const where = `user_id = '${cfg.userId}' AND vector_store_id IN ('${cfg.storeId}')`;
+  const exactMs = [];
+  const annMs = [];
+  let found = 0;
+  let total = 0;
+  for (let i = 0; i < 100; i++) {
+    const q = Array.from(samples[(i * 47) % samples.length].vector);
+    let t = performance.now();
+    const exact = await table
+      .vectorSearch(q)
+      .distanceType('cosine')
+      .where(where)
+      .bypassVectorIndex()
+      .select(['id'])
+      .limit(10)
+      .toArray();
+    exactMs.push(performance.now() - t);
+    t = performance.now();
+    const ann = await table
+      .vectorSearch(q)
+      .distanceType('cosine')
+      .where(where)
+      .nprobes(Math.ceil(partitions / 4))
+      .refineFactor(10)
+      .select(['id'])
+      .limit(10)
+      .toArray();
+    annMs.push(performance.now() - t);
+    const truth = new Set(exact.map((r) => r.id));
+    found += ann.filter((r) => truth.has(r.id)).length;
+    total += truth.size;
+  }
+  process.send({
+    rows,
+    indexed: Boolean(index),
+    indexed_rows: stats?.numIndexedRows ?? 0,
+    partitions: index ? partitions : 0,
+    recall_at_10: round(found / total),
+    exact_ms: stat(exactMs),
+    ann_ms: stat(annMs),
+  });
+}
+
+function runBaseline(cfg, mode = '--baseline-child') {
   const path = join(tmpdir(), `bench-rag-baseline-${process.pid}-${Date.now()}.json`);
   writeFileSync(path, JSON.stringify(cfg));
   const child = track(
-    fork(new URL(import.meta.url).pathname, ['--baseline-child'], {
+    fork(new URL(import.meta.url).pathname, [mode], {
       cwd: REPO_ROOT,
       env: { ...process.env, BENCH_BASELINE_CONFIG: path },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -304,6 +368,22 @@ function markdown(cfg, env, s) {
       ],
     ),
     '',
+    `## Approximate index: the rag service's collection (${s.ann.rows} vectors), in-process, owner + store filter`,
+    '',
+    s.ann.indexed
+      ? markdownTable(
+          ['search', 'recall@10 vs exact', 'p50 / p99'],
+          [
+            ['exact (index bypassed)', '1', `${fmt(s.ann.exact_ms.p50)} / ${fmt(s.ann.exact_ms.p99)} ms`],
+            [
+              `IVF-PQ, ${s.ann.partitions} partitions, nprobes ${Math.ceil(s.ann.partitions / 4)}, refine 10`,
+              fmt(s.ann.recall_at_10, 3),
+              `${fmt(s.ann.ann_ms.p50)} / ${fmt(s.ann.ann_ms.p99)} ms`,
+            ],
+          ],
+        )
+      : 'No index was built (the collection stayed below VECTOR_STORE_ANN_MIN_ROWS).',
+    '',
     '## Search latency through the gateway (sequential, max_num_results 10)',
     '',
     markdownTable(
@@ -353,6 +433,8 @@ async function main() {
         static: { max_chunk_size_tokens: cfg.chunkTokens, chunk_overlap_tokens: cfg.overlapTokens },
       };
       const store = await api(base, key, 'POST', '/vector_stores', { name: 'bench' });
+      summary.storeId = store.id;
+      summary.userId = (await api(base, key, 'GET', '/auth/me')).id;
       const queries = JSON.parse(readFileSync(join(EVAL_DIR, 'queries.json'), 'utf8')).map((q) => q.query);
       let chunks = 0;
       let fileIndex = 0;
@@ -371,15 +453,18 @@ async function main() {
         const added = Math.round((counted / 3) * ids.length);
         chunks += added;
         if (i === 0) {
-          summary.ingest = {
-            files: ids.length,
-            chunks: added,
-            wall_s: round(wallS),
-            chunks_per_s: round(added / wallS),
-          };
+          // The same chunker, tokenizer and texts: the in-process loop's exact chunk count is the platform's too.
           summary.baseline_ingest = (
             await runBaseline({ corpus: texts, chunkTokens: cfg.chunkTokens, overlapTokens: cfg.overlapTokens })
           ).ingest;
+          const exact = summary.baseline_ingest.chunks;
+          chunks += exact - added;
+          summary.ingest = {
+            files: ids.length,
+            chunks: exact,
+            wall_s: round(wallS),
+            chunks_per_s: round(exact / wallS),
+          };
           console.log(
             `ingest: platform ${fmt(summary.ingest.chunks_per_s)} chunks/s, in-process ${fmt(summary.baseline_ingest.chunks_per_s)} chunks/s`,
           );
@@ -395,6 +480,11 @@ async function main() {
     } finally {
       await platform.stop();
     }
+    summary.ann = await runBaseline(
+      { dir: join(scratch, 'rag-vectors'), storeId: summary.storeId, userId: summary.userId },
+      '--ann-child',
+    );
+    console.log(`ann: ${JSON.stringify(summary.ann)}`);
     const base = await runBaseline({ corpus: [], chunkTokens: cfg.chunkTokens, overlapTokens: cfg.overlapTokens });
     summary.quality.baseline = rankStats(base.ranks);
   } finally {
@@ -419,4 +509,5 @@ async function chunkCount(base, key, storeId, fileIds) {
 }
 
 if (process.argv.includes('--baseline-child')) await baselineChild();
+else if (process.argv.includes('--ann-child')) await annChild();
 else await main();
