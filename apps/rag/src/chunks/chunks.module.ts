@@ -1,11 +1,12 @@
 import { Inject, Module, OnModuleInit } from '@nestjs/common';
 import { ReadinessRegistry, VECTOR_STORE, VectorStore, VectorStoreModule } from '@llmp/platform';
 import { RAG_VECTOR_STORE_DIR_DEFAULT } from '../config/rag.config';
+import { StorageModule } from '../database/storage.module';
 import { ChunkIndex } from './chunk-index.service';
 
 /** Chunk vectors in the vector store (VECTOR_STORE; LanceDB under VECTOR_STORE_DIR, default data/rag-vectors). */
 @Module({
-  imports: [VectorStoreModule.withDefaults({ dir: RAG_VECTOR_STORE_DIR_DEFAULT })],
+  imports: [StorageModule, VectorStoreModule.withDefaults({ dir: RAG_VECTOR_STORE_DIR_DEFAULT })],
   providers: [ChunkIndex],
   exports: [ChunkIndex],
 })

@@ -41,6 +41,11 @@ export function readRagEnv(env: NodeJS.ProcessEnv = process.env) {
       RAG_INGEST_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
       /** The `openai-poll-after-ms` hint for clients polling in-progress files and batches. */
       RAG_POLL_AFTER_MS: z.coerce.number().int().min(50).max(60_000).default(500),
+      /**
+       * How often (seconds) expired vector stores and files are deleted with their chunks and vectors, and failed
+       * vector deletions retried (leased: several replicas share the work).
+       */
+      RAG_PURGE_INTERVAL_S: z.coerce.number().min(0.1).max(86_400).default(60),
       /** Candidates each ranking (vector, keyword) contributes to the fusion, per query. */
       RAG_SEARCH_CANDIDATES: z.coerce.number().int().min(10).max(1000).default(100),
     },
@@ -57,6 +62,7 @@ export function readRagEnv(env: NodeJS.ProcessEnv = process.env) {
       embedBatch: cfg.RAG_EMBED_BATCH,
       sweepIntervalMs: cfg.RAG_INGEST_SWEEP_INTERVAL_MS,
     },
+    purgeIntervalMs: Math.round(cfg.RAG_PURGE_INTERVAL_S * 1000),
     embedTimeoutMs: cfg.RAG_EMBED_TIMEOUT_MS,
     pollAfterMs: cfg.RAG_POLL_AFTER_MS,
     searchCandidates: cfg.RAG_SEARCH_CANDIDATES,

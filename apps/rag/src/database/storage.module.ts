@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ChunkEntity } from '../chunks/chunk.entity';
 import { ChunksRepository } from '../chunks/chunks.repository';
+import { VectorDeletionEntity } from '../chunks/vector-deletion.entity';
+import { VectorDeletionsRepository } from '../chunks/vector-deletions.repository';
 import { FileEntity } from '../files/file.entity';
 import { FilesRepository } from '../files/files.repository';
 import { FileBatchEntity } from '../vector-stores/file-batch.entity';
@@ -10,9 +12,22 @@ import { VectorStoreFilesRepository } from '../vector-stores/vector-store-files.
 import { VectorStoreEntity } from '../vector-stores/vector-store.entity';
 import { VectorStoresRepository } from '../vector-stores/vector-stores.repository';
 
-export const RAG_ENTITIES = [FileEntity, VectorStoreEntity, VectorStoreFileEntity, FileBatchEntity, ChunkEntity];
+export const RAG_ENTITIES = [
+  FileEntity,
+  VectorStoreEntity,
+  VectorStoreFileEntity,
+  FileBatchEntity,
+  ChunkEntity,
+  VectorDeletionEntity,
+];
 
-const REPOSITORIES = [FilesRepository, VectorStoresRepository, VectorStoreFilesRepository, ChunksRepository];
+const REPOSITORIES = [
+  FilesRepository,
+  VectorStoresRepository,
+  VectorStoreFilesRepository,
+  ChunksRepository,
+  VectorDeletionsRepository,
+];
 
 /** The rag service's tables and their repositories. */
 @Module({

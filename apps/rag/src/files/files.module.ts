@@ -9,5 +9,6 @@ import { FilesService } from './files.service';
   imports: [StorageModule, ChunksModule],
   controllers: [FilesController],
   providers: [FilesService],
+  exports: [FilesService],
 })
 export class FilesModule {}

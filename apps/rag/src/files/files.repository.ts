@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { FileEntity } from './file.entity';
 
 /** The user's uploaded files (`rag.files`). Every query is scoped to the owner. */
@@ -70,6 +70,24 @@ export class FilesRepository {
   async delete(userId: string, id: string): Promise<boolean> {
     const res = await this.files.delete({ id, userId });
     return (res.affected ?? 0) > 0;
+  }
+
+  /**
+   * Locks up to `limit` files past their `expires_at` for the caller's transaction, skipping those another replica
+   * has locked, and answers their ids.
+   */
+  async lockExpired(em: EntityManager, limit: number): Promise<string[]> {
+    const rows = (await em.query(
+      `SELECT "id" FROM "rag"."files" WHERE "expires_at" <= now()
+       ORDER BY "expires_at" LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [limit],
+    )) as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
+  /** Deletes the files (bytes, vector store files and chunks by cascade). */
+  async deleteMany(em: EntityManager, ids: readonly string[]): Promise<void> {
+    if (ids.length) await em.query(`DELETE FROM "rag"."files" WHERE "id" = ANY($1)`, [[...ids]]);
   }
 
   async deleteAllOf(userId: string): Promise<number> {

@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import {
   FILE_ID_PREFIX,
   FileContent,
@@ -38,6 +40,7 @@ const MIME_BY_EXTENSION: Record<string, string> = {
 @Injectable()
 export class FilesService {
   constructor(
+    @InjectDataSource() private readonly ds: DataSource,
     private readonly files: FilesRepository,
     private readonly stores: VectorStoresRepository,
     private readonly storeFiles: VectorStoreFilesRepository,
@@ -90,8 +93,32 @@ export class FilesService {
     const storeIds = await this.storeFiles.storesOfFile(userId, id);
     const stores = await this.stores.findManyOwned(userId, storeIds);
     if (!(await this.files.delete(userId, id))) throw RagError.notFound('file');
-    for (const s of stores) await this.index.removeFile(s.embeddingModel, s.id, id);
+    await this.removeVectors(
+      stores.map((s) => ({ vectorStoreId: s.id, fileId: id, embeddingModel: s.embeddingModel })),
+    );
     return { id, object: 'file', deleted: true };
+  }
+
+  /**
+   * Deletes up to `limit` files past their `expires_at` as `delete` does: the bytes, the file's vector store files
+   * and chunks (cascade), then its vectors in each store. Leased (`SKIP LOCKED`): replicas take different files.
+   * Answers how many went.
+   */
+  async purgeExpired(limit: number): Promise<number> {
+    const { ids, attachments } = await this.ds.transaction(async (em) => {
+      const expired = await this.files.lockExpired(em, limit);
+      const where = await this.storeFiles.attachmentsOfFiles(em, expired);
+      await this.files.deleteMany(em, expired);
+      return { ids: expired, attachments: where };
+    });
+    await this.removeVectors(attachments);
+    return ids.length;
+  }
+
+  private async removeVectors(
+    attachments: readonly { vectorStoreId: string; fileId: string; embeddingModel: string }[],
+  ): Promise<void> {
+    for (const a of attachments) await this.index.removeFile(a.embeddingModel, a.vectorStoreId, a.fileId);
   }
 
   private tooLarge(): RagError {

@@ -164,6 +164,20 @@ export class VectorStoreFilesRepository {
     return rows.map((r) => r.vectorStoreId);
   }
 
+  /** Where the files are attached, with each store's embedding model (to remove their vectors). */
+  async attachmentsOfFiles(
+    em: EntityManager,
+    fileIds: readonly string[],
+  ): Promise<{ vectorStoreId: string; fileId: string; embeddingModel: string }[]> {
+    if (!fileIds.length) return [];
+    return (await em.query(
+      `SELECT f."vector_store_id" AS "vectorStoreId", f."file_id" AS "fileId", s."embedding_model" AS "embeddingModel"
+       FROM "rag"."vector_store_files" f JOIN "rag"."vector_stores" s ON s."id" = f."vector_store_id"
+       WHERE f."file_id" = ANY($1)`,
+      [[...fileIds]],
+    )) as { vectorStoreId: string; fileId: string; embeddingModel: string }[];
+  }
+
   /**
    * Takes in-progress files whose check is due and leases them for `leaseMs` (other replicas skip them); each
    * take counts as an attempt of the sweep.

@@ -12,5 +12,6 @@ import { VectorStoresService } from './vector-stores.service';
   imports: [StorageModule, ChunksModule, IngestModule],
   controllers: [VectorStoresController, VectorStoreFilesController],
   providers: [VectorStoresService, VectorStoreFilesService],
+  exports: [VectorStoresService],
 })
 export class VectorStoresModule {}

@@ -17,6 +17,14 @@ const EMPTY: StoreUsage = {
   inProgress: false,
 };
 
+/** A deleted store: what removing its vectors needs. */
+export type ExpiredStore = Pick<VectorStoreEntity, 'id' | 'userId' | 'embeddingModel'>;
+
+/** The rows of a `DELETE … RETURNING` through `query` (TypeORM answers `[rows, affected]` for it on Postgres). */
+function rowsOf<T>(result: unknown): T[] {
+  return Array.isArray(result) && Array.isArray(result[0]) ? (result[0] as T[]) : [];
+}
+
 /** The user's vector stores (`rag.vector_stores`). Every query is scoped to the owner. */
 @Injectable()
 export class VectorStoresRepository {
@@ -70,7 +78,6 @@ export class VectorStoresRepository {
     if (Object.keys(patch).length) await this.stores.update({ id, userId }, patch);
   }
 
-  /** Marks the stores used now (searches, attaches): `expires_after` counts from here. */
   /**
    * Marks the stores active (`last_active_at`, which `expires_after: last_active_at` counts from). At most one write
    * per store and minute: a search must not pay a commit for a timestamp that moves by seconds.
@@ -90,8 +97,35 @@ export class VectorStoresRepository {
     return (res.affected ?? 0) > 0;
   }
 
-  async deleteAllOf(userId: string): Promise<number> {
-    return (await this.stores.delete({ userId })).affected ?? 0;
+  /** Deletes every store of the user (their files, batches and chunks by cascade) and answers them. */
+  async deleteAllOf(userId: string): Promise<ExpiredStore[]> {
+    return rowsOf<ExpiredStore>(
+      await this.stores.query(
+        `DELETE FROM "rag"."vector_stores" WHERE "user_id" = $1
+         RETURNING "id", "user_id" AS "userId", "embedding_model" AS "embeddingModel"`,
+        [userId],
+      ),
+    );
+  }
+
+  /**
+   * Deletes up to `limit` stores whose `expires_after` has passed (`last_active_at` + days), with their vector store
+   * files, batches and chunks (cascade), and answers them. Leased with `SKIP LOCKED`: replicas purging at once take
+   * different stores, and one being touched now is left for the next pass (the expiry is checked again there).
+   */
+  async deleteExpired(limit: number): Promise<ExpiredStore[]> {
+    return rowsOf<ExpiredStore>(
+      await this.stores.query(
+        `DELETE FROM "rag"."vector_stores" WHERE "id" IN (
+           SELECT "id" FROM "rag"."vector_stores"
+           WHERE "expires_after_days" IS NOT NULL
+             AND "last_active_at" + make_interval(days => "expires_after_days") <= now()
+           ORDER BY "last_active_at" LIMIT $1 FOR UPDATE SKIP LOCKED
+         )
+         RETURNING "id", "user_id" AS "userId", "embedding_model" AS "embeddingModel"`,
+        [limit],
+      ),
+    );
   }
 
   /** Exact file counts and usage of each store, counted from its vector store files. */

@@ -85,8 +85,23 @@ export class VectorStoresService {
   async delete(userId: string, id: string): Promise<VectorStoreDeleted> {
     const store = await this.owned(userId, id);
     if (!(await this.stores.delete(userId, id))) throw RagError.notFound('vector store');
-    await this.index.removeStore(store.embeddingModel, id);
+    await this.removeVectors(store);
     return { id, object: 'vector_store.deleted', deleted: true };
+  }
+
+  /**
+   * Deletes up to `limit` stores past their `expires_at` as `delete` does (rows and chunks, then vectors); the
+   * stores' files stay (as OpenAI's). Answers how many went.
+   */
+  async purgeExpired(limit: number): Promise<number> {
+    const gone = await this.stores.deleteExpired(limit);
+    for (const store of gone) await this.removeVectors(store);
+    return gone.length;
+  }
+
+  /** A failed removal is recorded and retried by the purge loop; searches never answer the leftovers meanwhile. */
+  private removeVectors(store: Pick<VectorStoreEntity, 'id' | 'embeddingModel'>): Promise<void> {
+    return this.index.removeStore(store.embeddingModel, store.id);
   }
 
   private async view(store: VectorStoreEntity): Promise<VectorStoreObject> {
