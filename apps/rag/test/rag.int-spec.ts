@@ -48,7 +48,11 @@ describe('rag service (built app, real Postgres and Redis)', () => {
       const schema = await client.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', ['rag']);
       expect(schema.rowCount).toBe(1);
       const migrations = await client.query<{ name: string }>('SELECT name FROM "rag"."migrations"');
-      expect(migrations.rows.map((r) => r.name)).toEqual(['RagBaseline1732300000000', 'RagTables1733000000000']);
+      expect(migrations.rows.map((r) => r.name)).toEqual([
+        'RagBaseline1732300000000',
+        'RagTables1733000000000',
+        'RagExpiry1734000000000',
+      ]);
     } finally {
       await client.end();
     }
