@@ -446,7 +446,8 @@ export class LanceDbVectorStore implements VectorStore {
    * Builds the IVF-PQ index in the background once the collection reaches annMinRows (the real count is read only
    * when this process's running count says so).
    * Writes go on meanwhile (LanceDB indexes a snapshot; later rows are searched exactly beside the index, and
-   * compaction's optimize folds them in). A failed build is logged and tried again at the next check.
+   * compaction's optimize folds them in); compaction waits for the build. A failed build is logged and tried again
+   * after the next write.
    */
   private maybeIndex(c: Collection, collection: string): void {
     if (this.annMinRows <= 0 || c.annPartitions > 0 || c.indexing || c.rows < this.annMinRows) return;
@@ -466,6 +467,8 @@ export class LanceDbVectorStore implements VectorStore {
           }),
         });
         c.annPartitions = partitions;
+        c.indexing = false;
+        void this.compactNow(c, collection);
         this.logger.log(
           `vector collection ${collection}: IVF-PQ index over ${rows} vectors (${partitions} partitions) ` +
             `built in ${Date.now() - started} ms`,
@@ -479,6 +482,9 @@ export class LanceDbVectorStore implements VectorStore {
   }
 
   private async compactNow(c: Collection, collection: string): Promise<void> {
+    // Compaction rewrites fragments, which pre-empts an index build under way (LanceDB refuses its commit): it
+    // waits, and the build compacts when it is done.
+    if (c.indexing) return;
     if (c.compactTimer) clearTimeout(c.compactTimer);
     c.compactTimer = null;
     c.writesSinceCompaction = 0;
