@@ -466,6 +466,14 @@ export class LanceDbVectorStore implements VectorStore {
             numSubVectors: subVectors(c.dims),
           }),
         });
+        // The filter is applied before the index is probed: without scalar indexes that prefilter scans every row
+        // (measured at 116k rows: 155 ms through the index against 69 ms exact). Identifier columns are what callers
+        // filter on (user_id, vector_store_id, file_id, conversation_id).
+        for (const [column, type] of c.columns) {
+          if (type === 'string' && column.endsWith('_id')) {
+            await c.table.createIndex(column, { config: lance().lancedb.Index.btree() });
+          }
+        }
         c.annPartitions = partitions;
         c.indexing = false;
         void this.compactNow(c, collection);
