@@ -40,7 +40,7 @@ export interface LanceDbOptions {
   readConsistencyS?: number;
   /**
    * Build an approximate nearest-neighbour index (IVF-PQ) on a collection once it holds this many vectors; 0 never.
-   * Default 50,000. Below it search is exact; above it the index answers (rows written since it was built are
+   * Default 50,000 here; services take VECTOR_STORE_ANN_MIN_ROWS, off by default (see vector-store.config.ts). Below it search is exact; above it the index answers (rows written since it was built are
    * searched exactly beside it until compaction folds them in).
    */
   annMinRows?: number;

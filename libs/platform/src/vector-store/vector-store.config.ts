@@ -37,10 +37,12 @@ export function readVectorStoreEnv(env: NodeJS.ProcessEnv = process.env, default
         .optional()
         .transform((k) => k || undefined),
       /**
-       * LanceDB builds an approximate (IVF-PQ) index on a collection once it holds this many vectors (0: never; exact
-       * search below it). Measured at 115k 64-dim vectors: exact 35 ms, indexed 10 ms p50 at recall@10 0.996.
+       * LanceDB builds an approximate (IVF-PQ) index on a collection once it holds this many vectors; 0 (the
+       * default): never, search stays exact. Off by default because it does not always pay: at 115k 64-dim vectors
+       * it answered in 10 ms against 35 ms exact (recall@10 0.996) on well-clustered vectors, but in 134 ms against
+       * 38 ms exact on the rag benchmark's corpus, whose chunks all embed close together (bench/results/rag*.md).
        */
-      VECTOR_STORE_ANN_MIN_ROWS: z.coerce.number().int().min(0).default(50_000),
+      VECTOR_STORE_ANN_MIN_ROWS: z.coerce.number().int().min(0).default(0),
       /** Milliseconds one Qdrant request may take. */
       QDRANT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
     },
