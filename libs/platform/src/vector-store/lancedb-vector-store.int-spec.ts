@@ -117,7 +117,10 @@ describe('LanceDbVectorStore approximate index (annMinRows)', () => {
   it('never indexes below annMinRows, nor with annMinRows 0', async () => {
     const store = new LanceDbVectorStore({ dir, annMinRows: 0 });
     await store.ensureCollection('big', DIMS);
-    await store.upsert('big', vectors(3000).map((v, i) => ({ id: `r${i}`, vector: v, payload: {} })));
+    await store.upsert(
+      'big',
+      vectors(3000).map((v, i) => ({ id: `r${i}`, vector: v, payload: {} })),
+    );
     await new Promise((r) => setTimeout(r, 1500));
     expect(await hasVectorIndex()).toBe(false);
     await store.close();

@@ -10,9 +10,9 @@ import {
   filterToSql,
   idsIn,
   isEmptyFilter,
-  payloadFieldType,
   sqlLiteral,
 } from './lancedb-filter';
+import { newPayloadFields } from './payload-fields';
 import type {
   Payload,
   VectorFilter,
@@ -216,9 +216,7 @@ export class LanceDbVectorStore implements VectorStore {
     if (options.minScore !== undefined) query = query.distanceRange(undefined, 1 - options.minScore + 1e-6);
     if (where) query = query.where(where);
     if (c.annPartitions > 0) {
-      query = query
-        .nprobes(Math.max(1, Math.ceil(c.annPartitions / ANN_PROBE_SHARE)))
-        .refineFactor(ANN_REFINE_FACTOR);
+      query = query.nprobes(Math.max(1, Math.ceil(c.annPartitions / ANN_PROBE_SHARE))).refineFactor(ANN_REFINE_FACTOR);
     }
     const rows = (await query.toArray()) as Record<string, unknown>[];
     const hits: VectorSearchHit[] = [];
@@ -378,31 +376,7 @@ export class LanceDbVectorStore implements VectorStore {
 
   /** Adds a column for each payload field not stored yet; checks that every value has its field's type. */
   private async addPayloadColumns(c: Collection, collection: string, payloads: Payload[]): Promise<void> {
-    const added = new Map<string, PayloadFieldType>();
-    for (const payload of payloads) {
-      for (const [field, value] of Object.entries(payload)) {
-        checkName('payload field', field);
-        if (typeof value === 'number' && !Number.isFinite(value)) {
-          throw new VectorStoreError(VectorStoreErrorCode.InvalidArgument, `payload field ${field} is not finite`);
-        }
-        const type = payloadFieldType(value);
-        if (value !== null && type === null) {
-          throw new VectorStoreError(
-            VectorStoreErrorCode.InvalidArgument,
-            `payload field ${field} must be a string, number, boolean or null`,
-          );
-        }
-        if (type === null) continue;
-        const expected = c.columns.get(field) ?? added.get(field);
-        if (expected && expected !== type) {
-          throw new VectorStoreError(
-            VectorStoreErrorCode.InvalidArgument,
-            `payload field ${field} of collection ${collection} holds ${expected} values, not ${type}`,
-          );
-        }
-        if (!expected) added.set(field, type);
-      }
-    }
+    const added = newPayloadFields(collection, c.columns, payloads);
     if (!added.size) return;
     try {
       const { Field } = lance().arrow;

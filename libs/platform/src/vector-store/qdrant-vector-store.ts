@@ -1,6 +1,7 @@
 import type { QdrantClient, Schemas } from '@qdrant/js-client-rest';
 import { createHash } from 'node:crypto';
-import { PayloadFieldType, checkName, filterFields, isEmptyFilter, payloadFieldType } from './lancedb-filter';
+import { PayloadFieldType, checkName, filterFields, isEmptyFilter } from './lancedb-filter';
+import { newPayloadFields } from './payload-fields';
 import { QdrantFilter, andFilters, matchesFilter, toQdrantFilter } from './qdrant-filter';
 import type {
   Payload,
@@ -362,31 +363,7 @@ export class QdrantVectorStore implements VectorStore {
 
   /** Indexes each payload field not stored yet; checks that every value has its field's type. */
   private async addPayloadFields(collection: string, c: Collection, payloads: readonly Payload[]): Promise<void> {
-    const added = new Map<string, PayloadFieldType>();
-    for (const payload of payloads) {
-      for (const [field, value] of Object.entries(payload)) {
-        checkName('payload field', field);
-        if (typeof value === 'number' && !Number.isFinite(value)) {
-          throw new VectorStoreError(VectorStoreErrorCode.InvalidArgument, `payload field ${field} is not finite`);
-        }
-        const type = payloadFieldType(value);
-        if (value !== null && type === null) {
-          throw new VectorStoreError(
-            VectorStoreErrorCode.InvalidArgument,
-            `payload field ${field} must be a string, number, boolean or null`,
-          );
-        }
-        if (type === null) continue;
-        const expected = c.fields.get(field) ?? added.get(field);
-        if (expected && expected !== type) {
-          throw new VectorStoreError(
-            VectorStoreErrorCode.InvalidArgument,
-            `payload field ${field} of collection ${collection} holds ${expected} values, not ${type}`,
-          );
-        }
-        if (!expected) added.set(field, type);
-      }
-    }
+    const added = newPayloadFields(collection, c.fields, payloads);
     if (added.size) await this.createIndexes(collection, c, added);
   }
 
