@@ -33,3 +33,4 @@ export * from './vector-store/vector-store.error';
 export * from './vector-store/vector-store.config';
 export * from './vector-store/vector-store.module';
 export * from './vector-store/lancedb-vector-store';
+export * from './scheduling/periodic-pass';

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { PeriodicPass } from '@llmp/platform';
 import { ChunkIndex } from '../chunks/chunk-index.service';
 import { ragConfig } from '../config/rag.config';
 import { FilesService } from '../files/files.service';
@@ -7,7 +8,6 @@ import { VectorStoresService } from '../vector-stores/vector-stores.service';
 
 /** Stores (or files) one statement deletes; a pass repeats until fewer are left. */
 const PURGE_BATCH = 20;
-const SHUTDOWN_WAIT_MS = 2000;
 
 /**
  * Every RAG_PURGE_INTERVAL_S (and at start): deletes the vector stores whose `expires_after` has passed, then the
@@ -18,30 +18,19 @@ const SHUTDOWN_WAIT_MS = 2000;
 @Injectable()
 export class ExpiryPurger implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ExpiryPurger.name);
-  private timer: NodeJS.Timeout | undefined;
-  private pass: Promise<void> | undefined;
-  private stopped = false;
+  private readonly loop: PeriodicPass;
 
   constructor(
     private readonly stores: VectorStoresService,
     private readonly files: FilesService,
     private readonly index: ChunkIndex,
     @Inject(ragConfig.KEY) private readonly cfg: ConfigType<typeof ragConfig>,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.schedule(0);
+  ) {
+    this.loop = new PeriodicPass(() => this.run(), cfg.purgeIntervalMs);
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.pass = this.run().finally(() => {
-        this.pass = undefined;
-        this.schedule(this.cfg.purgeIntervalMs);
-      });
-    }, delayMs);
-    this.timer.unref();
+  onApplicationBootstrap(): void {
+    this.loop.start();
   }
 
   /** One pass; each step on its own, so one failing (Postgres away) does not hold back the others next time. */
@@ -53,7 +42,7 @@ export class ExpiryPurger implements OnApplicationBootstrap, OnApplicationShutdo
 
   private async drain(purge: (limit: number) => Promise<number>): Promise<number> {
     let total = 0;
-    while (!this.stopped) {
+    while (!this.loop.stopped) {
       const n = await purge(PURGE_BATCH);
       total += n;
       if (n < PURGE_BATCH) break;
@@ -70,12 +59,7 @@ export class ExpiryPurger implements OnApplicationBootstrap, OnApplicationShutdo
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    if (!this.pass) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.pass, new Promise((r) => (timer = setTimeout(r, SHUTDOWN_WAIT_MS)))]);
-    clearTimeout(timer);
+  onApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { RedisFactory } from '@llmp/platform';
+import { PeriodicPass, RedisFactory } from '@llmp/platform';
 import { ragConfig } from '../config/rag.config';
 import { VectorStoreFilesRepository } from '../vector-stores/vector-store-files.repository';
 import { IngestQueue } from './ingest-queue.service';
@@ -9,7 +9,6 @@ import { IngestService } from './pipeline/ingest.service';
 const SWEEP_BATCH = 100;
 /** How long an in-progress file with a live job waits before it is checked again. */
 const RECHECK_MS = 60_000;
-const SHUTDOWN_WAIT_MS = 2000;
 
 /**
  * Every RAG_INGEST_SWEEP_INTERVAL_MS (and at start) looks at the in-progress vector store files whose check is due:
@@ -20,9 +19,7 @@ const SHUTDOWN_WAIT_MS = 2000;
 @Injectable()
 export class IngestSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(IngestSweeper.name);
-  private timer: NodeJS.Timeout | undefined;
-  private pass: Promise<void> | undefined;
-  private stopped = false;
+  private readonly loop: PeriodicPass;
 
   constructor(
     private readonly rows: VectorStoreFilesRepository,
@@ -30,21 +27,12 @@ export class IngestSweeper implements OnApplicationBootstrap, OnApplicationShutd
     private readonly ingest: IngestService,
     private readonly redis: RedisFactory,
     @Inject(ragConfig.KEY) private readonly cfg: ConfigType<typeof ragConfig>,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.schedule(0);
+  ) {
+    this.loop = new PeriodicPass(() => this.run(), cfg.ingest.sweepIntervalMs);
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.pass = this.run().finally(() => {
-        this.pass = undefined;
-        this.schedule(this.cfg.ingest.sweepIntervalMs);
-      });
-    }, delayMs);
-    this.timer.unref();
+  onApplicationBootstrap(): void {
+    this.loop.start();
   }
 
   private async run(): Promise<void> {
@@ -76,12 +64,7 @@ export class IngestSweeper implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    if (!this.pass) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.pass, new Promise((r) => (timer = setTimeout(r, SHUTDOWN_WAIT_MS)))]);
-    clearTimeout(timer);
+  onApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
   }
 }
