@@ -1,8 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client } from 'pg';
 import {
   CHAT_HISTORY_RPC,
   ChatHistoryRpcError,
@@ -12,7 +8,7 @@ import {
   ConversationView,
   ItemInput,
 } from '@llmp/contracts';
-import { RpcServiceHarness, RunningApp, startApp, startRpcServiceHarness } from '@llmp/testing';
+import { RpcServiceHarness, startRpcServiceHarness } from '@llmp/testing';
 
 export interface ChatHistoryHarness extends RpcServiceHarness<ChatHistoryRpcName> {
   /** The app's vector store directory (LanceDB), removed with the harness. */
@@ -21,60 +17,27 @@ export interface ChatHistoryHarness extends RpcServiceHarness<ChatHistoryRpcName
   call<N extends ChatHistoryRpcName>(name: N, data: ChatHistoryRpcRequest<N>): Promise<ChatHistoryRpcResponses[N]>;
   /** Calls a pattern that must fail; resolves with the error payload as the ClientProxy delivers it. */
   callError(name: ChatHistoryRpcName, data: unknown): Promise<ChatHistoryRpcError & Record<string, unknown>>;
-  /** Runs SQL against the service's database (to check what is stored). */
-  sql<T extends Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
-  /** Starts another app on the same database, Redis and prefix (stopped with the harness). */
-  startSibling(name: string, env?: Record<string, string>, timeoutMs?: number): Promise<RunningApp>;
 }
 
 /** The built chat-history app as a process (own database, own Redis, own queue prefix) and an RPC client for it. */
 export async function startChatHistory(env: Record<string, string> = {}): Promise<ChatHistoryHarness> {
-  const vectorsDir = mkdtempSync(join(tmpdir(), 'llmp-ch-vectors-'));
-  const removeVectors = () => rmSync(vectorsDir, { recursive: true, force: true });
   const service = await startRpcServiceHarness({
     app: 'chat-history',
     patterns: CHAT_HISTORY_RPC,
     dbPrefix: 'llmp_chat_history',
     queuePrefix: 'llmpch',
-    env: { VECTOR_STORE_DIR: vectorsDir, ...env },
+    env: env,
     readyPath: '/health/ready',
-  }).catch((err: unknown) => {
-    removeVectors();
-    throw err;
+    vectors: 'llmp-ch-vectors-',
   });
-  const stop = async () => {
-    await service.stop();
-    removeVectors();
+  return {
+    ...service,
+    vectorsDir: service.vectorsDir!,
+    call: <N extends ChatHistoryRpcName>(name: N, data: ChatHistoryRpcRequest<N>) =>
+      service.send<ChatHistoryRpcResponses[N]>(name, data),
+    callError: async (name, data) =>
+      (await service.sendError(name, data)) as ChatHistoryRpcError & Record<string, unknown>,
   };
-  try {
-    const pg = new Client({ connectionString: service.dbUrl });
-    await pg.connect();
-    service.onStop(() => pg.end());
-
-    return {
-      ...service,
-      vectorsDir,
-      call: <N extends ChatHistoryRpcName>(name: N, data: ChatHistoryRpcRequest<N>) =>
-        service.send<ChatHistoryRpcResponses[N]>(name, data),
-      callError: async (name, data) =>
-        (await service.sendError(name, data)) as ChatHistoryRpcError & Record<string, unknown>,
-      sql: async <T extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
-        (await pg.query<T>(text, params)).rows,
-      startSibling: async (name, extra = {}, timeoutMs = 60_000) => {
-        const sibling = await startApp(
-          name,
-          { ...service.appEnv, ...extra },
-          { readyPath: '/health/ready', timeoutMs },
-        );
-        service.onStop(() => sibling.stop());
-        return sibling;
-      },
-      stop,
-    };
-  } catch (err) {
-    await stop();
-    throw err;
-  }
 }
 
 /** A fresh user id (the gateway passes the authenticated user's uuid). */

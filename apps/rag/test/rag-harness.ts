@@ -1,7 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client } from 'pg';
 import {
   RAG_RPC,
   RagRpcError,
@@ -10,62 +6,34 @@ import {
   RagRpcResponses,
   VectorStoreFileObject,
 } from '@llmp/contracts';
-import { RpcServiceHarness, RunningApp, startApp, startRpcServiceHarness } from '@llmp/testing';
+import { RpcServiceHarness, startRpcServiceHarness } from '@llmp/testing';
 
 export interface RagHarness extends RpcServiceHarness<RagRpcName> {
   /** The app's vector store directory (LanceDB), removed with the harness. */
   vectorsDir: string;
+  /** Calls a pattern the way the gateway does; resolves with the answer. */
   call<N extends RagRpcName>(name: N, data: RagRpcRequest<N>): Promise<RagRpcResponses[N]>;
+  /** Calls a pattern that must fail; resolves with the error payload as the ClientProxy delivers it. */
   callError(name: RagRpcName, data: unknown): Promise<RagRpcError & Record<string, unknown>>;
-  sql<T extends Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
-  startSibling(name: string, env?: Record<string, string>, timeoutMs?: number): Promise<RunningApp>;
 }
 
 /** The built rag app as a process (own database, own Redis, own queue prefix) and an RPC client for it. */
 export async function startRag(env: Record<string, string> = {}): Promise<RagHarness> {
-  const vectorsDir = mkdtempSync(join(tmpdir(), 'llmp-rag-vectors-'));
-  const removeVectors = () => rmSync(vectorsDir, { recursive: true, force: true });
   const service = await startRpcServiceHarness({
     app: 'rag',
     patterns: RAG_RPC,
     dbPrefix: 'llmp_rag',
     queuePrefix: 'llmprag',
-    env: { VECTOR_STORE_DIR: vectorsDir, RAG_INGEST_SWEEP_INTERVAL_MS: '500', ...env },
+    env: { RAG_INGEST_SWEEP_INTERVAL_MS: '500', ...env },
     readyPath: '/health/ready',
-  }).catch((err: unknown) => {
-    removeVectors();
-    throw err;
+    vectors: 'llmp-rag-vectors-',
   });
-  const stop = async () => {
-    await service.stop();
-    removeVectors();
+  return {
+    ...service,
+    vectorsDir: service.vectorsDir!,
+    call: <N extends RagRpcName>(name: N, data: RagRpcRequest<N>) => service.send<RagRpcResponses[N]>(name, data),
+    callError: async (name, data) => (await service.sendError(name, data)) as RagRpcError & Record<string, unknown>,
   };
-  try {
-    const pg = new Client({ connectionString: service.dbUrl });
-    await pg.connect();
-    service.onStop(() => pg.end());
-    return {
-      ...service,
-      vectorsDir,
-      call: <N extends RagRpcName>(name: N, data: RagRpcRequest<N>) => service.send<RagRpcResponses[N]>(name, data),
-      callError: async (name, data) => (await service.sendError(name, data)) as RagRpcError & Record<string, unknown>,
-      sql: async <T extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
-        (await pg.query<T>(text, params)).rows,
-      startSibling: async (name, extra = {}, timeoutMs = 60_000) => {
-        const sibling = await startApp(
-          name,
-          { ...service.appEnv, ...extra },
-          { readyPath: '/health/ready', timeoutMs },
-        );
-        service.onStop(() => sibling.stop());
-        return sibling;
-      },
-      stop,
-    };
-  } catch (err) {
-    await stop();
-    throw err;
-  }
 }
 
 export async function waitFor<T>(
