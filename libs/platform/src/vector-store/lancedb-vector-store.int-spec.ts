@@ -84,11 +84,20 @@ describe('LanceDbVectorStore approximate index (annMinRows)', () => {
     return Array.from({ length: n }, (_, i) => centers[i % 20]!.map((x) => x + rand() * 0.3));
   }
 
-  async function hasVectorIndex(): Promise<boolean> {
+  /** The vector index as LanceDB reports it: its name and its segments (1 after a build, 1 more per compaction). */
+  async function vectorIndex(): Promise<{ name: string; segments: number } | null> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const lancedb = require('@lancedb/lancedb') as typeof import('@lancedb/lancedb');
     const table = await (await lancedb.connect(dir)).openTable('big');
-    return (await table.listIndices()).some((i) => i.columns.includes('vector'));
+    const index = (await table.listIndices()).find((i) => i.columns.includes('vector'));
+    if (!index) return null;
+    return { name: index.name, segments: (await table.indexStats(index.name))?.numIndices ?? 0 };
+  }
+  const hasVectorIndex = async (): Promise<boolean> => (await vectorIndex()) !== null;
+
+  async function until(what: () => Promise<boolean>, ms = 60_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!(await what()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   }
 
   it('builds an IVF-PQ index past annMinRows, and search through it still finds the nearest, filtered', async () => {
@@ -98,9 +107,8 @@ describe('LanceDbVectorStore approximate index (annMinRows)', () => {
     const rows = vs.map((v, i) => ({ id: `r${i}`, vector: v, payload: { user_id: i % 2 ? 'odd' : 'even' } }));
     for (let i = 0; i < rows.length; i += 1000) await store.upsert('big', rows.slice(i, i + 1000));
     // The index builds in the background after the write that crossed the threshold.
-    const deadline = Date.now() + 60_000;
-    while (!(await hasVectorIndex()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    expect(await hasVectorIndex()).toBe(true);
+    await until(hasVectorIndex);
+    expect(await vectorIndex()).toEqual({ name: 'vector_ivfpq_p16', segments: 1 });
     // Reopened (the partitions read back), every probe finds itself first, and the filter holds.
     await store.close();
     const reopened = new LanceDbVectorStore({ dir, annMinRows: 3000 });
