@@ -34,3 +34,5 @@ export * from './vector-store/vector-store.config';
 export * from './vector-store/vector-store.module';
 export * from './vector-store/lancedb-vector-store';
 export * from './scheduling/periodic-pass';
+export * from './structured/grammar-schema';
+export * from './structured/schema-validator';

@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { ChatCompletionRequest, ItemInput, Principal, RetrievalSource } from '@llmp/contracts';
+import { ApiError, ApiErrorCode } from '@llmp/platform';
 import { assertScope } from '../auth/require-scope.decorator';
 import { StatefulChat } from '../conversations/stateful-chat.service';
 import { CompletionRunner, StartEvent, publicContext } from '../generation/completion-runner.service';
 import { keptSources, withSources } from '../generation/grounding';
 import { Grounding } from '../generation/grounding.service';
-import { toChatMessages, toSampling } from '../generation/openai-mappers';
+import { toSampling } from '../generation/openai-mappers';
+import { chatToolRequest, toChatMessages } from './chat-tools';
 import { estimateTokens } from '../generation/token-estimate';
 import { ModelCatalog } from '../models/model-catalog.service';
 import { chatFormat } from './chat-completion.format';
@@ -42,16 +44,24 @@ export class ChatCompletionsService {
     const conversationId = request.conversation_id;
     if (conversationId)
       assertScope(principal, dryRun ? 'conversations.read' : 'conversations.write', 'conversation_id');
+    const tools = chatToolRequest(request);
+    // Checked first: tool messages answer calls, every call is answered.
+    const stateless = toChatMessages(request.messages);
+    if (conversationId && stateless.some((m) => m.role === 'tool' || m.toolCalls)) {
+      throw new ApiError(
+        ApiErrorCode.UnsupportedParameter,
+        'Tool calls and tool messages are not supported together with conversation_id yet.',
+        'conversation_id',
+      );
+    }
     const input: ItemInput[] = request.messages.map((m) => ({
       type: 'message',
-      role: m.role,
+      role: m.role as 'user',
       content:
         m.content == null ? '' : typeof m.content === 'string' ? m.content : m.content.map((c) => c.text).join(''),
     }));
     const sources = request.file_search ? await this.search(principal, request, input) : null;
-    const prompt = conversationId
-      ? await this.stateful.promptFor(principal, conversationId, input)
-      : toChatMessages(request.messages);
+    const prompt = conversationId ? await this.stateful.promptFor(principal, conversationId, input) : stateless;
     const messages = sources ? withSources(prompt, sources) : prompt;
     const kept = (start: StartEvent) => keptSources(sources ?? [], start.context?.droppedIds);
     await this.runner.run(reply, {
@@ -59,12 +69,21 @@ export class ChatCompletionsService {
       endpoint: 'chat.completions',
       reserveTokens: dryRun
         ? 0
-        : estimateTokens(request.messages.map((m) => JSON.stringify(m.content ?? '')).join('')) +
+        : estimateTokens(JSON.stringify(request.messages) + JSON.stringify(tools.plan.tools ?? [])) +
           estimateTokens((sources ?? []).map((s) => s.text).join('\n')) +
           (sampling.maxTokens ?? model.default_max_tokens),
       model: model.id,
       job: 'chat.complete.v1',
-      payload: { requestId, model: model.id, stream, sampling, messages, dryRun },
+      payload: {
+        requestId,
+        model: model.id,
+        stream,
+        sampling,
+        messages,
+        dryRun,
+        ...tools.plan,
+        ...(tools.responseFormat ? { responseFormat: tools.responseFormat } : {}),
+      },
       dryRun,
       dryRunFields: sources ? (start) => ({ sources: kept(start) }) : undefined,
       complete:
@@ -79,7 +98,7 @@ export class ChatCompletionsService {
       stream,
       includeUsage: request.stream_options?.include_usage ?? false,
       idPrefix: 'chatcmpl-',
-      format: chatFormat(model.id, sampling.logprobs != null),
+      format: chatFormat(model.id, sampling.logprobs != null, tools.legacy),
     });
   }
 

@@ -94,6 +94,7 @@ export class EmbeddingsService {
           throw toApiError(ev, singleInput);
         case 'start':
         case 'delta':
+        case 'tool_call':
         case 'end':
           throw new ApiError(ApiErrorCode.WorkerFailed, 'The worker answered with an event of another job kind');
       }

@@ -33,6 +33,8 @@ export interface CompletionFormat {
    * `text: ''` with the entry of a token that only starts a character; it is rendered like any other).
    */
   delta(id: string, text: string, logprobs?: TokenLogprob[]): unknown;
+  /** A fragment of a function call (endpoints without tools leave it out). */
+  toolCall?(id: string, call: ToolCallFragment): unknown;
   closing(id: string, result: GenerationResult, extra: Record<string, unknown>): unknown[];
   usage(id: string, result: GenerationResult): unknown;
   /** Whether the stream ends with `data: [DONE]` (Chat Completions, Completions) or not (Responses). */
@@ -40,6 +42,8 @@ export interface CompletionFormat {
   /** Events that end a failed stream; absent: a single `{error}` data event (Chat Completions' way). */
   failure?(id: string, error: StreamFailure): unknown[];
 }
+
+export type ToolCallFragment = Omit<Extract<StreamEvent, { type: 'tool_call' }>, 'type' | 'jobId'>;
 
 export interface StreamFailure {
   message: string;
@@ -196,6 +200,14 @@ export class CompletionRunner {
           sentText = true;
           sse.data(run.format.delta(id, ev.text, ev.logprobs));
           break;
+        case 'tool_call': {
+          if (!sentText) this.metrics.observeFirstToken(run.model, started);
+          sentText = true;
+          const { type: _t, jobId: _j, ...fragment } = ev;
+          const out = run.format.toolCall?.(id, fragment);
+          if (out !== undefined) sse.data(out);
+          break;
+        }
         case 'start':
           // A new attempt after a worker died: transparent unless the client already has text of the old one.
           if (sentText) return fail('The worker serving this request failed mid-generation');
@@ -258,7 +270,7 @@ export class CompletionRunner {
         continue;
       }
       if (ev.type === 'error' && ev.retrying) continue;
-      if (ev.type === 'delta') continue;
+      if (ev.type === 'delta' || ev.type === 'tool_call') continue;
       return ev;
     }
   }
@@ -268,7 +280,7 @@ export class CompletionRunner {
     for (;;) {
       const ev = await handle.next(deadline);
       if (ev.type === 'error' && ev.retrying) continue;
-      if (ev.type === 'delta') continue;
+      if (ev.type === 'delta' || ev.type === 'tool_call') continue;
       return ev;
     }
   }

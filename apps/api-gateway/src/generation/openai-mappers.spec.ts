@@ -1,5 +1,6 @@
 import { ChatCompletionRequestSchema, CompletionRequestSchema } from '@llmp/contracts';
-import { toChatMessages, toOpenAiFinishReason, toOpenAiUsage, toSampling } from './openai-mappers';
+import { toChatMessages } from '../chat-completions/chat-tools';
+import { toOpenAiFinishReason, toOpenAiUsage, toSampling } from './openai-mappers';
 
 const chat = (extra: Record<string, unknown>) =>
   ChatCompletionRequestSchema.parse({ model: 'm', messages: [{ role: 'user', content: 'hi' }], ...extra });

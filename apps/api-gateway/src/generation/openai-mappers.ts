@@ -1,6 +1,5 @@
 import type {
   ChatCompletionRequest,
-  ChatMessage,
   CompletionRequest,
   FinishReason,
   LogprobsRequest,
@@ -35,16 +34,6 @@ function requestedLogprobs(req: ChatCompletionRequest | CompletionRequest): Logp
   return req.logprobs == null ? undefined : { top: req.logprobs };
 }
 
-/** OpenAI message list → the worker's three roles (developer instructions are system instructions). */
-export function toChatMessages(messages: ChatCompletionRequest['messages']): ChatMessage[] {
-  return messages.map((m) => {
-    const content =
-      m.content == null ? '' : typeof m.content === 'string' ? m.content : m.content.map((p) => p.text).join('');
-    const role = m.role === 'developer' ? 'system' : m.role;
-    return { role, content };
-  });
-}
-
 export function toOpenAiUsage(u: Usage): OpenAiUsage {
   return {
     prompt_tokens: u.promptTokens,
@@ -54,7 +43,7 @@ export function toOpenAiUsage(u: Usage): OpenAiUsage {
 }
 
 export function toOpenAiFinishReason(r: FinishReason): OpenAiFinishReason {
-  return r === 'length' ? 'length' : 'stop';
+  return r === 'length' ? 'length' : r === 'tool_calls' ? 'tool_calls' : 'stop';
 }
 
 export const SYSTEM_FINGERPRINT = 'fp_llmp';

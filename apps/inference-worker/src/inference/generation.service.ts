@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { randomInt } from 'node:crypto';
 import type {
-  ChatHistoryItem,
+  ChatModelFunctions,
   LlamaContextSequence,
+  LlamaGrammar,
   LLamaChatGenerateResponseOptions,
   Token,
   TokenBias,
@@ -11,6 +12,7 @@ import {
   ChatCompleteV1Payload,
   GenerationResult,
   InferenceErrorCode,
+  ResponseFormat,
   SamplingParams,
   TextCompleteV1Payload,
 } from '@llmp/contracts';
@@ -20,6 +22,8 @@ import { resolveLogitBias, toTokenBias } from './logit-bias';
 import { GenerationHooks, OutputCollector, TextContext } from './output-collector';
 import { PromptTooLongError, fitPrompt } from './prompt-fitter';
 import { tapTokenDistributions } from './token-distribution-tap';
+import { MAX_PARALLEL_CALLS, ToolCallStream, forcedCallWrapper, toChatHistory, toFunctions } from './tool-calls';
+import { SchemaValidator, toGrammarSchema } from '@llmp/platform';
 
 export type { GenerationHooks } from './output-collector';
 
@@ -29,29 +33,58 @@ const DETOKENIZER_CONTEXT = 8;
 /** Runs chat and text completions on a loaded model, one context sequence per request. */
 @Injectable()
 export class GenerationService {
+  private readonly validator = new SchemaValidator();
+
   async chat(model: LoadedModel, payload: ChatCompleteV1Payload, hooks: GenerationHooks): Promise<GenerationResult> {
     this.requireCapability(model, 'chat');
     this.guardCharset(model, payload.sampling.stop.join(''), 'stop');
     const tokenBias = this.tokenBias(model, payload.sampling);
-    const { history, promptText, promptTokens, context } = this.buildChatPrompt(model, payload);
+    const functions = toFunctions(payload.tools);
+    if (functions && payload.responseFormat) {
+      throw new GenerationError(
+        InferenceErrorCode.InvalidRequest,
+        'A reply cannot be constrained to both function calls and a response format.',
+        'response_format',
+      );
+    }
+    const { history, promptText, promptTokens, context } = this.buildChatPrompt(model, payload, functions);
     const maxTokens = this.resolveMaxTokens(model, promptTokens, payload.sampling, 'messages');
+    const grammar = payload.responseFormat ? await this.grammarFor(model, payload.responseFormat) : undefined;
     hooks.onStart(promptTokens, context, payload.dryRun ? promptText : undefined);
     if (payload.dryRun) return { text: '', finishReason: 'stop', usage: { promptTokens, completionTokens: 0 } };
 
     return this.withSequence(model, async (sequence) => {
       const chat = new model.lib.LlamaChat({
         contextSequence: sequence,
-        chatWrapper: model.chatWrapper,
+        chatWrapper:
+          functions && payload.toolChoice === 'required' ? forcedCallWrapper(model.chatWrapper) : model.chatWrapper,
         autoDisposeSequence: false,
       });
       const out = this.collector(model, sequence, payload.sampling, hooks);
+      const calls = new ToolCallStream(payload.tools ?? [], this.validator, hooks.onToolCall);
       try {
         const res = await chat.generateResponse(history, {
           ...samplingOptions(payload.sampling, maxTokens, out.signal, tokenBias),
           onToken: out.onToken,
           onTextChunk: out.onText,
+          ...(functions
+            ? {
+                functions,
+                documentFunctionParams: true,
+                maxParallelFunctionCalls: payload.parallelToolCalls ? MAX_PARALLEL_CALLS : 1,
+                onFunctionCallParamsChunk: calls.onChunk,
+              }
+            : grammar
+              ? { grammar }
+              : {}),
         });
-        return out.result(res.metadata.stopReason, promptTokens, '');
+        const result = out.result(res.metadata.stopReason, promptTokens, '');
+        if (res.functionCalls?.length && result.finishReason !== 'cancelled') {
+          return { ...result, finishReason: 'tool_calls', toolCalls: calls.finish(res.functionCalls) };
+        }
+        if (payload.responseFormat && result.finishReason === 'stop')
+          this.checkStructured(payload.responseFormat, result);
+        return result;
       } finally {
         chat.dispose({ disposeSequence: false });
       }
@@ -101,7 +134,7 @@ export class GenerationService {
    * stateful prompt keeps room for the reply (max_tokens, else the model's default) and drops history to fit;
    * a stateless one is sent as given (resolveMaxTokens then checks it).
    */
-  private buildChatPrompt(model: LoadedModel, payload: ChatCompleteV1Payload) {
+  private buildChatPrompt(model: LoadedModel, payload: ChatCompleteV1Payload, functions?: ChatModelFunctions) {
     const stateful = payload.messages.some((m) => m.section !== undefined && m.section !== 'input');
     const reply = stateful ? (payload.sampling.maxTokens ?? model.definition.default_max_tokens) : 1;
     let limit = model.contextSize - Math.min(reply, model.contextSize - 1);
@@ -124,7 +157,11 @@ export class GenerationService {
         );
       }
       const history = toChatHistory(fit.messages);
-      const rendered = model.chatWrapper.generateContextState({ chatHistory: history }).contextText;
+      const rendered = model.chatWrapper.generateContextState({
+        chatHistory: history,
+        availableFunctions: functions,
+        documentFunctionParams: functions ? true : undefined,
+      }).contextText;
       const promptText = rendered.toString();
       this.guardCharset(model, promptText, 'messages');
       const promptTokens = rendered.tokenize(model.model.tokenizer).length;
@@ -135,6 +172,36 @@ export class GenerationService {
       }
       const tokens = { ...fit.context.tokens, template: Math.max(0, promptTokens - fit.estimatedTokens) };
       return { history, promptText, promptTokens, context: { ...fit.context, tokens } };
+    }
+  }
+
+  /** The grammar a response format decodes under (the gateway already checked the schema is expressible). */
+  private grammarFor(model: LoadedModel, format: ResponseFormat): Promise<LlamaGrammar> {
+    const llama = model.model.llama;
+    if (format.type === 'json_object') return llama.getGrammarFor('json');
+    return llama.createGrammarForJsonSchema(toGrammarSchema(format.schema) as never);
+  }
+
+  /** The grammar should make this impossible; a reply that still fails is the worker's fault, never passed on. */
+  private checkStructured(format: ResponseFormat, result: GenerationResult): void {
+    let value: unknown;
+    try {
+      value = JSON.parse(result.text);
+    } catch {
+      throw new GenerationError(InferenceErrorCode.WorkerFailed, 'The model produced invalid JSON', 'response_format');
+    }
+    const problem =
+      format.type === 'json_schema'
+        ? this.validator.valueError(format.schema, value)
+        : typeof value === 'object' && value !== null && !Array.isArray(value)
+          ? null
+          : 'the reply is not a JSON object';
+    if (problem) {
+      throw new GenerationError(
+        InferenceErrorCode.WorkerFailed,
+        `The model's reply does not match the response format (${problem})`,
+        'response_format',
+      );
     }
   }
 
@@ -216,22 +283,6 @@ export class GenerationService {
     }
     return sampling.maxTokens;
   }
-}
-
-function toChatHistory(messages: ChatCompleteV1Payload['messages']): ChatHistoryItem[] {
-  const history: ChatHistoryItem[] = messages.map((m) => {
-    switch (m.role) {
-      case 'system':
-        return { type: 'system', text: m.content };
-      case 'user':
-        return { type: 'user', text: m.content };
-      case 'assistant':
-        return { type: 'model', response: [m.content] };
-    }
-  });
-  // The reply continues a trailing assistant message, else starts a new one.
-  if (history[history.length - 1]?.type !== 'model') history.push({ type: 'model', response: [] });
-  return history;
 }
 
 function samplingOptions(s: SamplingParams, maxTokens: number, signal: AbortSignal, tokenBias?: TokenBias) {

@@ -84,6 +84,7 @@ export class InferenceProcessor implements OnApplicationBootstrap, OnApplication
         signal: controller.signal,
         onStart: (promptTokens, context, prompt) => events.start(job.attemptsStarted, promptTokens, context, prompt),
         onText: payload.stream ? (text, logprobs) => events.delta(text, logprobs) : undefined,
+        onToolCall: payload.stream ? (index, args, head) => events.toolCall(index, args, head) : undefined,
         onFirstToken: () => {
           firstTokenAt = performance.now();
           this.metrics.timeToFirstToken.observe(labels, (firstTokenAt - pickedUp) / 1000);

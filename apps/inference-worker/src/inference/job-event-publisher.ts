@@ -11,6 +11,8 @@ export class JobEventPublisher {
   private pending = '';
   /** Logprob entries of `pending`'s tokens, in order; null while the job's deltas carry none. */
   private pendingLogprobs: TokenLogprob[] | null = null;
+  /** Argument text of the call being streamed, not yet published. */
+  private pendingTool: { index: number; arguments: string } | null = null;
   private scheduled = false;
   private lastFlush = 0;
 
@@ -40,6 +42,25 @@ export class JobEventPublisher {
     else setTimeout(() => this.flush(), wait);
   }
 
+  /**
+   * A fragment of a function call: text before it goes out first; argument fragments of the same call are
+   * coalesced like text.
+   */
+  toolCall(index: number, args: string, head?: { id: string; name: string }): void {
+    if (this.pending || this.pendingLogprobs?.length) this.flush();
+    if (this.pendingTool && (this.pendingTool.index !== index || head)) this.flushTool();
+    if (head) {
+      this.publish({ type: 'tool_call', jobId: this.jobId, index, id: head.id, name: head.name, arguments: args });
+      return;
+    }
+    if (!args) return;
+    if (this.pendingTool) this.pendingTool.arguments += args;
+    else this.pendingTool = { index, arguments: args };
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setTimeout(() => this.flush(), Math.max(0, this.flushIntervalMs - (performance.now() - this.lastFlush)));
+  }
+
   end(result: GenerationResult): void {
     this.flush();
     const { logprobs, ...rest } = result;
@@ -55,8 +76,17 @@ export class JobEventPublisher {
       .catch(() => undefined);
   }
 
+  private flushTool(): void {
+    const tool = this.pendingTool;
+    this.pendingTool = null;
+    if (!tool) return;
+    this.lastFlush = performance.now();
+    this.publish({ type: 'tool_call', jobId: this.jobId, ...tool });
+  }
+
   private flush(): void {
     this.scheduled = false;
+    this.flushTool();
     if (!this.pending && !this.pendingLogprobs?.length) return;
     this.lastFlush = performance.now();
     const text = this.pending;

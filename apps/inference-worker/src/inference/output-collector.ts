@@ -13,6 +13,8 @@ export interface GenerationHooks {
    */
   onText?: (text: string, logprobs?: TokenLogprob[]) => void;
   onFirstToken?: () => void;
+  /** Stream jobs: a fragment of a function call (`head` on its first fragment). */
+  onToolCall?: (index: number, args: string, head?: { id: string; name: string }) => void;
 }
 
 /**

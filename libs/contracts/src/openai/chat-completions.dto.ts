@@ -7,6 +7,27 @@ const TextPart = z.object({ type: z.literal('text'), text: z.string() });
 
 const MessageContent = z.union([z.string(), z.array(TextPart).min(1)]);
 
+/** OpenAI's function names: letters, digits, underscores and dashes, at most 64. */
+export const FunctionNameSchema = z
+  .string()
+  .regex(/^[a-zA-Z0-9_-]{1,64}$/, 'function names are 1-64 letters, digits, underscores or dashes');
+
+export const FunctionDefinitionSchema = z.object({
+  name: FunctionNameSchema,
+  description: z.string().optional(),
+  /** A JSON schema for the arguments object; omitted: the function takes no arguments. */
+  parameters: z.record(z.unknown()).optional(),
+  /** Accepted either way: arguments are always decoded under the schema's grammar and validated. */
+  strict: z.boolean().nullable().optional(),
+});
+export type FunctionDefinition = z.infer<typeof FunctionDefinitionSchema>;
+
+const AssistantToolCallSchema = z.object({
+  id: z.string().min(1),
+  type: z.literal('function'),
+  function: z.object({ name: z.string().min(1), arguments: z.string() }),
+});
+
 export const ChatCompletionMessageSchema = z.discriminatedUnion('role', [
   z.object({ role: z.literal('system'), content: MessageContent, name: z.string().optional() }),
   z.object({ role: z.literal('developer'), content: MessageContent, name: z.string().optional() }),
@@ -15,7 +36,17 @@ export const ChatCompletionMessageSchema = z.discriminatedUnion('role', [
     role: z.literal('assistant'),
     content: MessageContent.nullable().optional(),
     name: z.string().optional(),
+    refusal: z.string().nullable().optional(),
+    tool_calls: z.array(AssistantToolCallSchema).optional(),
+    /** Legacy: the single call of the `functions` API. */
+    function_call: z
+      .object({ name: z.string().min(1), arguments: z.string() })
+      .nullable()
+      .optional(),
   }),
+  z.object({ role: z.literal('tool'), content: MessageContent, tool_call_id: z.string().min(1) }),
+  /** Legacy: the result of the assistant's preceding `function_call`. */
+  z.object({ role: z.literal('function'), name: z.string().min(1), content: z.string().nullable() }),
 ]);
 export type ChatCompletionMessage = z.infer<typeof ChatCompletionMessageSchema>;
 
@@ -71,6 +102,34 @@ export const SamplingFields = {
   logit_bias: LogitBiasRequestSchema,
 };
 
+const NamedFunction = z.object({ type: z.literal('function'), function: z.object({ name: z.string().min(1) }) });
+
+export const ChatToolChoiceSchema = z.union([
+  z.enum(['none', 'auto', 'required']),
+  NamedFunction,
+  z.object({
+    type: z.literal('allowed_tools'),
+    allowed_tools: z.object({ mode: z.enum(['auto', 'required']), tools: z.array(NamedFunction).min(1) }),
+  }),
+]);
+export type ChatToolChoice = z.infer<typeof ChatToolChoiceSchema>;
+
+/** Chat Completions' `response_format`. */
+export const ChatResponseFormatSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text') }),
+  z.object({ type: z.literal('json_object') }),
+  z.object({
+    type: z.literal('json_schema'),
+    json_schema: z.object({
+      name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'names are 1-64 letters, digits, underscores or dashes'),
+      description: z.string().optional(),
+      schema: z.record(z.unknown()).optional(),
+      strict: z.boolean().nullable().optional(),
+    }),
+  }),
+]);
+export type ChatResponseFormat = z.infer<typeof ChatResponseFormatSchema>;
+
 /** Hints with no effect on the output, accepted as OpenAI accepts them. */
 const accepted = () => true;
 
@@ -82,13 +141,6 @@ const CHAT_UNSERVED: Record<string, (v: unknown) => boolean> = {
   reasoning_effort: asksForNothing,
   verbosity: asksForNothing,
   web_search_options: asksForNothing,
-  response_format: onlyValues({ type: 'text' }),
-  tools: asksForNothing,
-  tool_choice: onlyValues('none', 'auto'),
-  functions: asksForNothing,
-  function_call: onlyValues('none', 'auto'),
-  // Without tools there is nothing to call in parallel: any value means the same.
-  parallel_tool_calls: accepted,
   // Stored completions are not served; `store: false` asks for nothing, `metadata` only tags stored ones.
   store: asksForNothing,
   metadata: asksForNothing,
@@ -116,6 +168,29 @@ export const ChatCompletionRequestSchema = servedFields(
     file_search: ChatFileSearchSchema.optional(),
     logprobs: z.boolean().nullable().optional(),
     top_logprobs: z.number().int().min(0).max(MAX_TOP_LOGPROBS).nullable().optional(),
+    tools: z
+      .array(
+        z.discriminatedUnion('type', [
+          z.object({ type: z.literal('function'), function: FunctionDefinitionSchema }),
+          z.object({ type: z.literal('custom') }).passthrough(),
+        ]),
+      )
+      .nullable()
+      .optional(),
+    tool_choice: ChatToolChoiceSchema.nullable().optional(),
+    parallel_tool_calls: z.boolean().nullable().optional(),
+    /** Legacy form of `tools`. */
+    functions: z.array(FunctionDefinitionSchema).nullable().optional(),
+    function_call: z
+      .union([z.enum(['none', 'auto']), z.object({ name: z.string().min(1) })])
+      .nullable()
+      .optional(),
+    response_format: ChatResponseFormatSchema.nullable().optional(),
+    /**
+     * Extension: `server` runs the built-in and MCP functions the model calls and loops until it answers (the
+     * answer carries the `tool_trace`); `client` (the default) returns the calls, as OpenAI does.
+     */
+    tool_execution: z.enum(['client', 'server']).optional(),
   },
   CHAT_UNSERVED,
 ).superRefine((r, ctx) => {
@@ -167,7 +242,22 @@ export interface OpenAiUsage {
   total_tokens: number;
 }
 
-export type OpenAiFinishReason = 'stop' | 'length';
+export type OpenAiFinishReason = 'stop' | 'length' | 'tool_calls' | 'function_call';
+
+/** A call in a response message (`message.tool_calls[]`). */
+export interface OpenAiToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+/** A fragment of a call in a stream (`delta.tool_calls[]`): id, type and name only on an index's first. */
+export interface OpenAiToolCallDelta {
+  index: number;
+  id?: string;
+  type?: 'function';
+  function: { name?: string; arguments: string };
+}
 
 /** Chat Completions' `choices[].logprobs` (the worker's entries are already OpenAI's token logprob shape). */
 export interface ChatCompletionLogprobs {
@@ -193,7 +283,13 @@ export interface ChatCompletion {
   system_fingerprint: string;
   choices: {
     index: number;
-    message: { role: 'assistant'; content: string; refusal: null };
+    message: {
+      role: 'assistant';
+      content: string | null;
+      refusal: null;
+      tool_calls?: OpenAiToolCall[];
+      function_call?: { name: string; arguments: string };
+    };
     logprobs: ChatCompletionLogprobs | null;
     finish_reason: OpenAiFinishReason;
   }[];
@@ -208,7 +304,12 @@ export interface ChatCompletionChunk {
   system_fingerprint: string;
   choices: {
     index: number;
-    delta: { role?: 'assistant'; content?: string };
+    delta: {
+      role?: 'assistant';
+      content?: string | null;
+      tool_calls?: OpenAiToolCallDelta[];
+      function_call?: { name?: string; arguments: string };
+    };
     logprobs: ChatCompletionLogprobs | null;
     finish_reason: OpenAiFinishReason | null;
   }[];

@@ -63,9 +63,21 @@ export const ReplyToSchema = z.object({
 export const PromptSectionSchema = z.enum(['system', 'summary', 'memory', 'retrieval', 'turn', 'input']);
 export type PromptSection = z.infer<typeof PromptSectionSchema>;
 
+/** A function call the model made: `arguments` is JSON text matching the tool's parameters. */
+export const ToolCallSchema = z.object({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  arguments: z.string(),
+});
+export type ToolCall = z.infer<typeof ToolCallSchema>;
+
 export const ChatMessageSchema = z.object({
-  role: z.enum(['system', 'user', 'assistant']),
+  role: z.enum(['system', 'user', 'assistant', 'tool']),
   content: z.string(),
+  /** Assistant messages: the calls it made (each answered by a later `tool` message with its id). */
+  toolCalls: z.array(ToolCallSchema).optional(),
+  /** Tool messages: the call this is the result of. */
+  toolCallId: z.string().optional(),
   /** Absent: `input` (a stateless request). */
   section: PromptSectionSchema.optional(),
   /** Id of the stored item, summary or memory this message comes from (reported back in the context). */
@@ -86,9 +98,34 @@ const JobEnvelope = {
   sampling: SamplingParamsSchema,
 };
 
+/**
+ * A function the model may call. `parameters` is a JSON schema the gateway has checked: valid, and expressible as
+ * a grammar (`toGrammarSchema`), so the worker constrains the arguments to it.
+ */
+export const ToolDefinitionSchema = z.object({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  parameters: z.record(z.unknown()).optional(),
+});
+export type ToolDefinition = z.infer<typeof ToolDefinitionSchema>;
+
+/** A reply constrained to JSON: any object, or one matching a (checked, grammar-expressible) JSON schema. */
+export const ResponseFormatSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('json_object') }),
+  z.object({ type: z.literal('json_schema'), schema: z.record(z.unknown()) }),
+]);
+export type ResponseFormat = z.infer<typeof ResponseFormatSchema>;
+
 export const ChatCompleteV1PayloadSchema = z.object({
   ...JobEnvelope,
   messages: z.array(ChatMessageSchema).min(1),
+  /** Functions the model may call (the gateway already applied `tool_choice`'s allowed subset). */
+  tools: z.array(ToolDefinitionSchema).optional(),
+  /** `auto`: the model chooses between text and calls; `required`: it must call one of `tools`. */
+  toolChoice: z.enum(['auto', 'required']).default('auto'),
+  /** Whether one reply may hold several calls. */
+  parallelToolCalls: z.boolean().default(true),
+  responseFormat: ResponseFormatSchema.optional(),
   /** Render and fit the prompt, report it in the `start` event, generate nothing. */
   dryRun: z.boolean().default(false),
   /** Per-section token budgets applied before fitting to the context window. */
@@ -103,7 +140,7 @@ export const TextCompleteV1PayloadSchema = z.object({
 });
 export type TextCompleteV1Payload = z.infer<typeof TextCompleteV1PayloadSchema>;
 
-export const FinishReasonSchema = z.enum(['stop', 'length', 'cancelled']);
+export const FinishReasonSchema = z.enum(['stop', 'length', 'cancelled', 'tool_calls']);
 export type FinishReason = z.infer<typeof FinishReasonSchema>;
 
 export const UsageSchema = z.object({
@@ -118,6 +155,8 @@ export const GenerationResultSchema = z.object({
   usage: UsageSchema,
   /** When the job asked for logprobs: one entry per generated token (an echoed prompt has none). */
   logprobs: z.array(TokenLogprobSchema).optional(),
+  /** The calls the model made (finish reason `tool_calls`), arguments validated against their schemas. */
+  toolCalls: z.array(ToolCallSchema).optional(),
 });
 export type GenerationResult = z.infer<typeof GenerationResultSchema>;
 

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { FinishReasonSchema, PromptContextSchema, TokenLogprobSchema, UsageSchema } from './inference.jobs';
+import {
+  FinishReasonSchema,
+  PromptContextSchema,
+  TokenLogprobSchema,
+  ToolCallSchema,
+  UsageSchema,
+} from './inference.jobs';
 
 /**
  * Events a worker publishes for one job on the job's reply channel, in order:
@@ -28,6 +34,18 @@ export const StreamEventSchema = z.discriminatedUnion('type', [
      */
     logprobs: z.array(TokenLogprobSchema).optional(),
   }),
+  /**
+   * Stream jobs: a fragment of the `index`th function call, OpenAI's `delta.tool_calls[]` entry. The first fragment
+   * of an index carries `id` and `name`; the `arguments` of an index concatenate to its JSON arguments.
+   */
+  z.object({
+    type: z.literal('tool_call'),
+    jobId: z.string(),
+    index: z.number().int().nonnegative(),
+    id: z.string().optional(),
+    name: z.string().optional(),
+    arguments: z.string(),
+  }),
   z.object({
     type: z.literal('end'),
     jobId: z.string(),
@@ -36,6 +54,7 @@ export const StreamEventSchema = z.discriminatedUnion('type', [
     usage: UsageSchema,
     /** Non-stream jobs that asked for logprobs: every generated token's entry (stream jobs had them in deltas). */
     logprobs: z.array(TokenLogprobSchema).optional(),
+    toolCalls: z.array(ToolCallSchema).optional(),
   }),
   z.object({
     type: z.literal('error'),
