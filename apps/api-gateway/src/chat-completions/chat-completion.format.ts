@@ -23,7 +23,7 @@ export function chatFormat(model: string, logprobs = false, legacy = false): Com
   const message = (r: GenerationResult): ChatCompletion['choices'][0]['message'] => {
     const calls = r.toolCalls ?? [];
     if (!calls.length) return { role: 'assistant', content: r.text, refusal: null };
-    const content = r.text.trim() ? r.text : null;
+    const content = r.text !== '' ? r.text : null;
     if (legacy) return { role: 'assistant', content, refusal: null, function_call: { ...pick(calls[0]!) } };
     return {
       role: 'assistant',
@@ -65,8 +65,8 @@ export function chatFormat(model: string, logprobs = false, legacy = false): Com
       ...extra,
     }),
     opening: (id) => [chunk(id, { role: 'assistant', content: '' }, null)],
-    delta: (id, text, entries) => chunk(id, { content: text }, null, logprobs ? (entries ?? []) : null),
-    toolCall: (id, call) =>
+    delta: (id, text, entries) => [chunk(id, { content: text }, null, logprobs ? (entries ?? []) : null)],
+    toolCall: (id, call) => [
       chunk(
         id,
         legacy
@@ -82,6 +82,7 @@ export function chatFormat(model: string, logprobs = false, legacy = false): Com
             },
         null,
       ),
+    ],
     closing: (id, r, extra) => [{ ...chunk(id, {}, finish(r)), ...extra }],
     usage: (id, r) => ({ ...chunk(id, {}, null), choices: [], usage: toOpenAiUsage(r.usage) }),
   };

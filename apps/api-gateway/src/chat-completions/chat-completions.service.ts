@@ -91,7 +91,7 @@ export class ChatCompletionsService {
           ? async (result, start) => {
               const extra: Record<string, unknown> = sources ? { sources: kept(start) } : {};
               if (!conversationId) return extra;
-              await this.stateful.append(principal, conversationId, input, result.text, start.jobId);
+              await this.stateful.append(principal, conversationId, input, result, start.jobId);
               return { ...extra, conversation_id: conversationId, context: publicContext(start) };
             }
           : undefined,

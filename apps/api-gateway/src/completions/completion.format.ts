@@ -38,7 +38,7 @@ export function completionFormat(model: string, logprobs = false): CompletionFor
     doneMarker: true,
     response: (id, r) => body(id, r.text, r, true, logprobs ? (r.logprobs ?? []) : null),
     opening: () => [],
-    delta: (id, text, entries) => body(id, text, null, false, logprobs ? (entries ?? []) : null),
+    delta: (id, text, entries) => [body(id, text, null, false, logprobs ? (entries ?? []) : null)],
     closing: (id, r) => [body(id, '', r, false)],
     usage: (id, r) => ({ ...body(id, '', null, true), choices: [], usage: toOpenAiUsage(r.usage) }),
   };

@@ -1,4 +1,5 @@
 import type { ChatMessage, ConversationContext, ItemInput, ItemView } from '@llmp/contracts';
+import { ApiError, ApiErrorCode } from '@llmp/platform';
 
 /** The text of a stored or incoming item, as the model reads it in a transcript. */
 export function itemText(item: ItemView | ItemInput): string {
@@ -57,9 +58,44 @@ export function buildStatefulPrompt(opts: {
       score: m.score,
     });
   }
-  for (const item of opts.turns) {
-    messages.push({ role: itemRole(item), content: itemText(item), section: 'turn', ref: item.id });
-  }
-  for (const item of opts.input) messages.push({ role: itemRole(item), content: itemText(item), section: 'input' });
+  for (const item of opts.turns) messages.push({ ...itemMessage(item), section: 'turn', ref: item.id });
+  for (const item of opts.input) messages.push({ ...itemMessage(item), section: 'input' });
   return messages;
+}
+
+/**
+ * An item as a prompt message: a function call is an assistant message carrying the call, its output a tool
+ * message answering it, so the chat template renders both in the model's own function-calling syntax.
+ */
+function itemMessage(item: ItemView | ItemInput): ChatMessage {
+  switch (item.type) {
+    case 'function_call':
+      return {
+        role: 'assistant',
+        content: '',
+        toolCalls: [{ id: item.call_id, name: item.name, arguments: item.arguments }],
+      };
+    case 'function_call_output':
+      return { role: 'tool', content: item.output, toolCallId: item.call_id };
+    case 'message':
+      return { role: itemRole(item), content: itemText(item) };
+  }
+}
+
+/**
+ * Every tool message answers a call made before it (OpenAI: "No tool call found for function call output with
+ * call_id …"); `param` names the request field that carried it.
+ */
+export function checkToolAnswers(messages: ChatMessage[], param: string): void {
+  const calls = new Set<string>();
+  for (const m of messages) {
+    for (const c of m.toolCalls ?? []) calls.add(c.id);
+    if (m.role === 'tool' && !calls.has(m.toolCallId ?? '')) {
+      throw new ApiError(
+        ApiErrorCode.InvalidRequest,
+        `No tool call found for function call output with call_id ${m.toolCallId}.`,
+        param,
+      );
+    }
+  }
 }

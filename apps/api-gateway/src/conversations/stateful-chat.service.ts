@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { ChatMessage, ItemInput, MAX_ITEMS_PER_CREATE, MAX_RECALL_QUERY_CHARS, Principal } from '@llmp/contracts';
+import {
+  ChatMessage,
+  GenerationResult,
+  ItemInput,
+  MAX_ITEMS_PER_CREATE,
+  MAX_RECALL_QUERY_CHARS,
+  Principal,
+} from '@llmp/contracts';
 import { ApiError, ApiErrorCode } from '@llmp/platform';
 import { ChatHistoryClient } from './chat-history.client';
 import { buildStatefulPrompt, itemText } from './conversation-prompt';
@@ -49,19 +56,29 @@ export class StatefulChat {
     p: Principal,
     conversationId: string,
     input: ItemInput[],
-    reply: string,
+    result: Pick<GenerationResult, 'text' | 'toolCalls'>,
     idempotencyKey: string,
     responseId?: string,
   ): Promise<void> {
-    const output: ItemInput = { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: reply }] };
     await this.history.call('createItems', {
       userId: p.userId,
       conversationId,
-      items: [...input, output],
+      items: [...input, ...outputItems(result)],
       idempotencyKey,
       responseId,
     });
   }
+}
+
+/** A reply as conversation items: its text (when it has some, or nothing else), then each function call. */
+export function outputItems(result: Pick<GenerationResult, 'text' | 'toolCalls'>): ItemInput[] {
+  const calls = result.toolCalls ?? [];
+  const items: ItemInput[] = [];
+  if (result.text !== '' || !calls.length) {
+    items.push({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: result.text }] });
+  }
+  for (const c of calls) items.push({ type: 'function_call', call_id: c.id, name: c.name, arguments: c.arguments });
+  return items;
 }
 
 /** What the new input recalls memories by: its messages' text (the end of it, where the question usually is). */

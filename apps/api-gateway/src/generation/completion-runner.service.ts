@@ -32,9 +32,9 @@ export interface CompletionFormat {
    * `logprobs`: when the request asked for them, the entries of exactly this text's tokens (a delta may carry
    * `text: ''` with the entry of a token that only starts a character; it is rendered like any other).
    */
-  delta(id: string, text: string, logprobs?: TokenLogprob[]): unknown;
+  delta(id: string, text: string, logprobs?: TokenLogprob[]): unknown[];
   /** A fragment of a function call (endpoints without tools leave it out). */
-  toolCall?(id: string, call: ToolCallFragment): unknown;
+  toolCall?(id: string, call: ToolCallFragment): unknown[];
   closing(id: string, result: GenerationResult, extra: Record<string, unknown>): unknown[];
   usage(id: string, result: GenerationResult): unknown;
   /** Whether the stream ends with `data: [DONE]` (Chat Completions, Completions) or not (Responses). */
@@ -198,14 +198,13 @@ export class CompletionRunner {
         case 'delta':
           if (!sentText) this.metrics.observeFirstToken(run.model, started);
           sentText = true;
-          sse.data(run.format.delta(id, ev.text, ev.logprobs));
+          for (const event of run.format.delta(id, ev.text, ev.logprobs)) sse.data(event);
           break;
         case 'tool_call': {
           if (!sentText) this.metrics.observeFirstToken(run.model, started);
           sentText = true;
           const { type: _t, jobId: _j, ...fragment } = ev;
-          const out = run.format.toolCall?.(id, fragment);
-          if (out !== undefined) sse.data(out);
+          for (const event of run.format.toolCall?.(id, fragment) ?? []) sse.data(event);
           break;
         }
         case 'start':

@@ -24,7 +24,7 @@ export function ragChatFormat(model: string): CompletionFormat {
     doneMarker: true,
     response: whole('rag.chat'),
     opening: () => [],
-    delta: (id, text) => ({ id, object: 'rag.chat.delta', delta: text }),
+    delta: (id, text) => [{ id, object: 'rag.chat.delta', delta: text }],
     closing: (id, r, extra) => [whole('rag.chat.completed')(id, r, extra)],
     usage: () => null,
   };

@@ -67,7 +67,7 @@ export class RagChat {
       complete: async (result, start) => {
         const extra = { sources: kept(start) };
         if (!conversationId) return extra;
-        await this.stateful.append(p, conversationId, input, result.text, start.jobId);
+        await this.stateful.append(p, conversationId, input, result, start.jobId);
         return { ...extra, conversation_id: conversationId, context: publicContext(start) };
       },
     });

@@ -26,8 +26,8 @@ describe('ResponsesFormat', () => {
     const f = format();
     const events = [
       ...f.opening('resp_abc'),
-      f.delta('resp_abc', 'Hello'),
-      f.delta('resp_abc', ' there'),
+      ...f.delta('resp_abc', 'Hello'),
+      ...f.delta('resp_abc', ' there'),
       ...f.closing('resp_abc', result, { context: null }),
     ] as {
       type: string;
@@ -65,8 +65,8 @@ describe('ResponsesFormat', () => {
     const f = format({ include: ['message.output_text.logprobs'] });
     f.opening('resp_b');
     const deltas = [
-      f.delta('resp_b', 'Hello', [entry('Hello', -0.1)]),
-      f.delta('resp_b', ' there', [entry(' there', -0.2)]),
+      f.delta('resp_b', 'Hello', [entry('Hello', -0.1)]).at(-1),
+      f.delta('resp_b', ' there', [entry(' there', -0.2)]).at(-1),
     ];
     expect(deltas.map((d) => (d as { logprobs: { token: string }[] }).logprobs.map((l) => l.token))).toEqual([
       ['Hello'],
@@ -86,8 +86,69 @@ describe('ResponsesFormat', () => {
 
   it('leaves logprobs empty when not asked, whatever the worker sent', () => {
     const f = format();
-    const d = f.delta('resp_c', 'Hello', [entry('Hello', -0.1)]) as { logprobs: unknown[] };
+    const d = f.delta('resp_c', 'Hello', [entry('Hello', -0.1)]).at(-1) as { logprobs: unknown[] };
     expect(d.logprobs).toEqual([]);
+  });
+
+  it('streams text then function calls as their own output items, and the final output agrees', () => {
+    const f = format({ tools: [{ type: 'function', name: 'get_time', parameters: { type: 'object' } }] });
+    const id = 'resp_t';
+    const events = [
+      ...f.opening(id),
+      ...f.delta(id, 'Let me check.'),
+      ...f.toolCall(id, { index: 0, id: 'call_1', name: 'get_time', arguments: '' }),
+      ...f.toolCall(id, { index: 0, arguments: '{"tz":' }),
+      ...f.toolCall(id, { index: 0, arguments: '"UTC"}' }),
+      ...f.closing(
+        id,
+        {
+          ...result,
+          text: 'Let me check.',
+          finishReason: 'tool_calls',
+          toolCalls: [{ id: 'call_1', name: 'get_time', arguments: '{"tz":"UTC"}' }],
+        },
+        {},
+      ),
+    ] as {
+      type: string;
+      output_index?: number;
+      arguments?: string;
+      response?: { output: { type: string }[]; tools: { strict: boolean }[] };
+    }[];
+    expect(events.map((e) => e.type)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_text.delta',
+      'response.output_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.output_item.added',
+      'response.function_call_arguments.delta',
+      'response.function_call_arguments.delta',
+      'response.function_call_arguments.done',
+      'response.output_item.done',
+      'response.completed',
+    ]);
+    expect(events.find((e) => e.type === 'response.function_call_arguments.done')).toMatchObject({
+      output_index: 1,
+      arguments: '{"tz":"UTC"}',
+    });
+    const done = events.at(-1)!.response!;
+    expect(done.output.map((o) => o.type)).toEqual(['message', 'function_call']);
+    expect(done.tools[0]!.strict).toBe(true);
+  });
+
+  it('a reply of calls only has no message item', () => {
+    const f = format({ tools: [{ type: 'function', name: 'f' }] });
+    const out = f.response(
+      'resp_u',
+      { ...result, text: '', finishReason: 'tool_calls', toolCalls: [{ id: 'call_9', name: 'f', arguments: '{}' }] },
+      {},
+    ) as { output: { type: string; call_id: string; id: string }[]; completed_at: number | null };
+    expect(out.output).toEqual([expect.objectContaining({ type: 'function_call', call_id: 'call_9', id: 'fc_u_0' })]);
+    expect(out.completed_at).toEqual(expect.any(Number));
   });
 
   it('marks a reply cut by max_output_tokens as incomplete', () => {
@@ -110,7 +171,7 @@ describe('ResponsesFormat', () => {
       response?: { status: string; error: { code: string } };
     }[];
     expect(events.map((e) => e.type)).toEqual(['error', 'response.failed']);
-    expect(events[0]!.sequence_number).toBe(4);
+    expect(events[0]!.sequence_number).toBe(2);
     expect(events[1]!.response).toMatchObject({ status: 'failed', error: { code: 'worker_failed' } });
   });
 
@@ -142,7 +203,7 @@ describe('ResponsesFormat', () => {
     const text = 'Cats purr [1].';
     const events = [
       ...f.opening('resp_abc'),
-      f.delta('resp_abc', text),
+      ...f.delta('resp_abc', text),
       ...f.closing('resp_abc', { ...result, text }, {}),
     ] as {
       type: string;

@@ -6,7 +6,7 @@ import type {
   RetrievalSource,
   TokenLogprob,
 } from '@llmp/contracts';
-import type { CompletionFormat, StreamFailure } from '../generation/completion-runner.service';
+import type { CompletionFormat, StreamFailure, ToolCallFragment } from '../generation/completion-runner.service';
 import { citations } from '../generation/grounding';
 import { toResponsesLogprobs } from '../generation/openai-logprobs';
 
@@ -29,15 +29,22 @@ export interface ResponseSettings {
   fileSearch?: FileSearchCall;
 }
 
+/** One output item of a stream, in output order. */
+type StreamItem = { index: number; closed?: boolean } & (
+  { kind: 'message' } | { kind: 'call'; call: number; callId: string; name: string; args: string }
+);
+
 /**
- * Renders a generation as OpenAI's Responses API: the response object, or the documented SSE sequence
- * (response.created → in_progress → output_item.added → content_part.added → output_text.delta* →
- * output_text.done → content_part.done → output_item.done → response.completed), each event numbered.
- * With a `file_search` call, its item is output 0 and the message output 1: the stream opens with the call's
- * output_item.added → file_search_call.in_progress → .searching → .completed → output_item.done (the search ran
- * before the stream opened, so that a bad vector store id is a real HTTP 404), and the message's
+ * Renders a generation as OpenAI's Responses API: the response object, or the documented SSE sequence, each event
+ * numbered: response.created → in_progress → then each output item as it starts: a message (output_item.added →
+ * content_part.added → output_text.delta* → output_text.done → content_part.done → output_item.done) or a
+ * function call (output_item.added → function_call_arguments.delta* → function_call_arguments.done →
+ * output_item.done) → response.completed. Items open when their first text or call fragment arrives, so a reply
+ * that only calls functions has no message. With a `file_search` call, its item is output 0: the stream opens
+ * with the call's output_item.added → file_search_call.in_progress → .searching → .completed → output_item.done
+ * (the search ran before the stream opened, so that a bad vector store id is a real HTTP 404), and the message's
  * `output_text.annotation.added` events come before its output_text.done.
- * One instance serves one request (it holds the sequence counter and the output item id).
+ * One instance serves one request (it holds the sequence counter and the open items).
  */
 export class ResponsesFormat implements CompletionFormat {
   readonly doneMarker = false;
@@ -47,6 +54,7 @@ export class ResponsesFormat implements CompletionFormat {
   private readonly streamed: TokenLogprob[] = [];
   /** The sources the model saw (the worker may drop some to fit): the ones citations may name. */
   private seen: RetrievalSource[];
+  private readonly items: StreamItem[] = [];
 
   constructor(private readonly s: ResponseSettings) {
     this.seen = s.fileSearch?.sources ?? [];
@@ -62,14 +70,18 @@ export class ResponsesFormat implements CompletionFormat {
     return `fs_${id.slice('resp_'.length)}`;
   }
 
-  /** The message's place in `output`: after the file_search_call item when there is one. */
-  private get messageIndex(): number {
-    return this.s.fileSearch ? 1 : 0;
-  }
-
   /** The output message's id: derived from the response id so stored and streamed objects agree. */
   messageId(id: string): string {
     return `msg_${id.slice('resp_'.length)}`;
+  }
+
+  /** The `n`th function call item's id. */
+  callItemId(id: string, n: number): string {
+    return `fc_${id.slice('resp_'.length)}_${n}`;
+  }
+
+  private get firstIndex(): number {
+    return this.s.fileSearch ? 1 : 0;
   }
 
   object(id: string, status: 'in_progress' | 'completed' | 'incomplete', result: GenerationResult | null) {
@@ -79,27 +91,43 @@ export class ResponsesFormat implements CompletionFormat {
       object: 'response',
       created_at: this.s.createdAt,
       status,
+      background: false,
+      completed_at: status === 'in_progress' ? null : Math.floor(Date.now() / 1000),
       error: null,
       incomplete_details: status === 'incomplete' ? { reason: 'max_output_tokens' } : null,
       instructions: r.instructions ?? null,
       max_output_tokens: r.max_output_tokens ?? null,
+      max_tool_calls: null,
       model: this.s.model,
-      output: result
-        ? [
-            ...(this.s.fileSearch ? [this.fileSearchItem(id, 'completed')] : []),
-            this.message(id, 'completed', result.text, this.entries(result)),
-          ]
-        : [],
+      output: result ? this.output(id, result) : [],
       parallel_tool_calls: r.parallel_tool_calls ?? true,
       previous_response_id: r.previous_response_id ?? null,
       conversation: this.s.conversationId ? { id: this.s.conversationId } : null,
+      prompt_cache_key: null,
+      reasoning: { effort: null, summary: null },
+      safety_identifier: null,
+      service_tier: 'default',
       store: r.store ?? true,
       temperature: r.temperature ?? 1,
       top_p: r.top_p ?? 1,
+      presence_penalty: r.presence_penalty ?? 0,
+      frequency_penalty: r.frequency_penalty ?? 0,
       top_logprobs: r.top_logprobs ?? 0,
+      truncation: 'disabled',
       tool_choice: r.tool_choice ?? 'auto',
-      tools: r.tools ?? [],
-      text: { format: r.text?.format ?? { type: 'text' } },
+      tools: (r.tools ?? []).map((t) =>
+        t.type === 'function'
+          ? {
+              type: 'function',
+              name: t.name,
+              description: t.description ?? null,
+              parameters: t.parameters ?? null,
+              strict: t.strict ?? true,
+            }
+          : t,
+      ),
+      text: { format: r.text?.format ?? { type: 'text' }, verbosity: 'medium' },
+      user: r.user ?? null,
       metadata: r.metadata ?? {},
       usage: result
         ? {
@@ -113,13 +141,24 @@ export class ResponsesFormat implements CompletionFormat {
     };
   }
 
+  /** The output items: the file search, the message (when there is text, or nothing else), then each call. */
+  private output(id: string, result: GenerationResult): unknown[] {
+    const calls = result.toolCalls ?? [];
+    return [
+      ...(this.s.fileSearch ? [this.fileSearchItem(id, 'completed')] : []),
+      ...(result.text !== '' || !calls.length
+        ? [this.message(id, 'completed', result.text, this.entries(result))]
+        : []),
+      ...calls.map((c, n) => this.callItem(id, n, 'completed', c.id, c.name, c.arguments)),
+    ];
+  }
+
   response(id: string, result: GenerationResult, extra: Record<string, unknown>) {
     return { ...this.object(id, statusOf(result), result), ...extra };
   }
 
   opening(id: string): unknown[] {
     const inProgress = this.object(id, 'in_progress', null);
-    const item = { ...this.message(id, 'in_progress', ''), content: [] };
     const search: unknown[] = [];
     if (this.s.fileSearch) {
       const where = { output_index: 0, item_id: this.fileSearchId(id) };
@@ -135,47 +174,71 @@ export class ResponsesFormat implements CompletionFormat {
       this.event('response.created', { response: inProgress }),
       this.event('response.in_progress', { response: inProgress }),
       ...search,
-      this.event('response.output_item.added', { output_index: this.messageIndex, item }),
-      this.event('response.content_part.added', {
-        item_id: this.messageId(id),
-        output_index: this.messageIndex,
-        content_index: 0,
-        part: { type: 'output_text', text: '', annotations: [] },
-      }),
     ];
   }
 
-  delta(id: string, text: string, logprobs?: TokenLogprob[]): unknown {
+  delta(id: string, text: string, logprobs?: TokenLogprob[]): unknown[] {
+    if (!text && !logprobs?.length) return [];
+    const events = this.current?.kind === 'message' ? [] : this.openMessage(id);
+    const message = this.current!;
     this.text += text;
     if (this.s.logprobs && logprobs) this.streamed.push(...logprobs);
-    return this.event('response.output_text.delta', {
-      item_id: this.messageId(id),
-      output_index: this.messageIndex,
-      content_index: 0,
-      delta: text,
-      logprobs: this.s.logprobs ? toResponsesLogprobs(logprobs) : [],
-    });
+    events.push(
+      this.event('response.output_text.delta', {
+        item_id: this.messageId(id),
+        output_index: message.index,
+        content_index: 0,
+        delta: text,
+        logprobs: this.s.logprobs ? toResponsesLogprobs(logprobs) : [],
+      }),
+    );
+    return events;
+  }
+
+  toolCall(id: string, fragment: ToolCallFragment): unknown[] {
+    const events: unknown[] = [];
+    if (fragment.id && fragment.name) {
+      events.push(...this.closeCurrent(id));
+      const item: StreamItem = {
+        kind: 'call',
+        index: this.firstIndex + this.items.length,
+        call: fragment.index,
+        callId: fragment.id,
+        name: fragment.name,
+        args: '',
+      };
+      this.items.push(item);
+      events.push(
+        this.event('response.output_item.added', {
+          output_index: item.index,
+          item: this.callItem(id, item.call, 'in_progress', item.callId, item.name, ''),
+        }),
+      );
+    }
+    const call = this.current;
+    if (call?.kind === 'call' && fragment.arguments) {
+      call.args += fragment.arguments;
+      events.push(
+        this.event('response.function_call_arguments.delta', {
+          item_id: this.callItemId(id, call.call),
+          output_index: call.index,
+          delta: fragment.arguments,
+        }),
+      );
+    }
+    return events;
   }
 
   closing(id: string, result: GenerationResult, extra: Record<string, unknown>): unknown[] {
-    const logprobs = this.s.logprobs ? toResponsesLogprobs(this.entries(result)) : [];
-    const annotations = this.annotations(result.text);
-    const part = { type: 'output_text', text: result.text, annotations, logprobs };
-    const where = { item_id: this.messageId(id), output_index: this.messageIndex, content_index: 0 };
-    return [
-      ...annotations.map((annotation, i) =>
-        this.event('response.output_text.annotation.added', { ...where, annotation_index: i, annotation }),
-      ),
-      this.event('response.output_text.done', { ...where, text: result.text, logprobs }),
-      this.event('response.content_part.done', { ...where, part }),
-      this.event('response.output_item.done', {
-        output_index: this.messageIndex,
-        item: this.message(id, 'completed', result.text, this.entries(result)),
-      }),
+    const events = this.closeCurrent(id, result);
+    // A reply with neither text nor calls still has its (empty) message.
+    if (!this.items.length) events.push(...this.openMessage(id), ...this.closeCurrent(id, result));
+    events.push(
       this.event(statusOf(result) === 'completed' ? 'response.completed' : 'response.incomplete', {
         response: this.response(id, result, extra),
       }),
-    ];
+    );
+    return events;
   }
 
   usage(): unknown {
@@ -195,6 +258,65 @@ export class ResponsesFormat implements CompletionFormat {
     ];
   }
 
+  private get current(): StreamItem | undefined {
+    return this.items[this.items.length - 1];
+  }
+
+  private openMessage(id: string): unknown[] {
+    const events = this.closeCurrent(id);
+    const item: StreamItem = { kind: 'message', index: this.firstIndex + this.items.length };
+    this.items.push(item);
+    events.push(
+      this.event('response.output_item.added', {
+        output_index: item.index,
+        item: { ...this.message(id, 'in_progress', ''), content: [] },
+      }),
+      this.event('response.content_part.added', {
+        item_id: this.messageId(id),
+        output_index: item.index,
+        content_index: 0,
+        part: { type: 'output_text', text: '', annotations: [], logprobs: [] },
+      }),
+    );
+    return events;
+  }
+
+  /** Ends the open item; a message ends once (later text would reopen none: the model's text comes first). */
+  private closeCurrent(id: string, result?: GenerationResult): unknown[] {
+    const item = this.current;
+    if (!item || item.closed) return [];
+    item.closed = true;
+    if (item.kind === 'call') {
+      const done = this.callItem(id, item.call, 'completed', item.callId, item.name, item.args);
+      return [
+        this.event('response.function_call_arguments.done', {
+          item_id: done.id,
+          output_index: item.index,
+          name: item.name,
+          arguments: item.args,
+        }),
+        this.event('response.output_item.done', { output_index: item.index, item: done }),
+      ];
+    }
+    const text = this.text;
+    const entries = result ? this.entries(result) : this.streamed;
+    const logprobs = this.s.logprobs ? toResponsesLogprobs(entries) : [];
+    const annotations = this.annotations(text);
+    const part = { type: 'output_text', text, annotations, logprobs };
+    const where = { item_id: this.messageId(id), output_index: item.index, content_index: 0 };
+    return [
+      ...annotations.map((annotation, i) =>
+        this.event('response.output_text.annotation.added', { ...where, annotation_index: i, annotation }),
+      ),
+      this.event('response.output_text.done', { ...where, text, logprobs }),
+      this.event('response.content_part.done', { ...where, part }),
+      this.event('response.output_item.done', {
+        output_index: item.index,
+        item: this.message(id, 'completed', text, entries),
+      }),
+    ];
+  }
+
   /** The reply's token entries: a whole response's, or (a stream's end carries none) those its deltas had. */
   private entries(result: GenerationResult): TokenLogprob[] {
     return result.logprobs ?? this.streamed;
@@ -209,6 +331,17 @@ export class ResponsesFormat implements CompletionFormat {
       role: 'assistant',
       content: [{ type: 'output_text', text, annotations: this.annotations(text), logprobs }],
     };
+  }
+
+  private callItem(
+    id: string,
+    n: number,
+    status: 'in_progress' | 'completed',
+    callId: string,
+    name: string,
+    args: string,
+  ) {
+    return { id: this.callItemId(id, n), type: 'function_call', status, call_id: callId, name, arguments: args };
   }
 
   private annotations(text: string): FileCitationAnnotation[] {

@@ -18,7 +18,8 @@ import {
 import { ApiError, ApiErrorCode } from '@llmp/platform';
 import { assertScope } from '../auth/require-scope.decorator';
 import { ChatHistoryClient } from '../conversations/chat-history.client';
-import { buildStatefulPrompt, itemText } from '../conversations/conversation-prompt';
+import { buildStatefulPrompt, checkToolAnswers, itemText } from '../conversations/conversation-prompt';
+import { responsesToolPlan } from './responses-tools';
 import { StatefulChat } from '../conversations/stateful-chat.service';
 import { ModelCatalog } from '../models/model-catalog.service';
 import { CompletionRunner, StartEvent, publicContext } from '../generation/completion-runner.service';
@@ -53,13 +54,7 @@ export class ResponsesService {
 
   async create(reply: FastifyReply, p: Principal, request: ResponsesRequest, requestId: string, dryRun: boolean) {
     const model = this.catalog.require(request.model, p, 'chat');
-    if (request.text?.format && request.text.format.type !== 'text') {
-      throw new ApiError(
-        ApiErrorCode.UnsupportedCapability,
-        `text.format ${request.text.format.type} is not supported by this deployment's inference path yet.`,
-        'text.format',
-      );
-    }
+    const tools = responsesToolPlan(request);
     const input: ItemInput[] =
       typeof request.input === 'string' ? [{ type: 'message', role: 'user', content: request.input }] : request.input;
     const conversationId =
@@ -76,12 +71,15 @@ export class ResponsesService {
           turns: previousId ? await this.chain(p, previousId) : [],
           input,
         });
+    checkToolAnswers(prompt, 'input');
     const messages = fileSearch ? withSources(prompt, fileSearch.sources) : prompt;
     const sampling: SamplingParams = {
       maxTokens: request.max_output_tokens ?? undefined,
       temperature: request.temperature ?? undefined,
       topP: request.top_p ?? undefined,
       stop: [],
+      presencePenalty: request.presence_penalty ?? undefined,
+      frequencyPenalty: request.frequency_penalty ?? undefined,
       logprobs: responsesLogprobs(request),
     };
     const format = new ResponsesFormat({
@@ -100,10 +98,23 @@ export class ResponsesService {
     await this.runner.run(reply, {
       principal: p,
       endpoint: 'responses',
-      reserveTokens: dryRun ? 0 : estimate(messages) + (sampling.maxTokens ?? model.default_max_tokens),
+      reserveTokens: dryRun
+        ? 0
+        : estimate(messages) +
+          estimateTokens(JSON.stringify(tools.plan.tools ?? [])) +
+          (sampling.maxTokens ?? model.default_max_tokens),
       model: model.id,
       job: 'chat.complete.v1',
-      payload: { requestId, model: model.id, stream, sampling, messages, dryRun },
+      payload: {
+        requestId,
+        model: model.id,
+        stream,
+        sampling,
+        messages,
+        dryRun,
+        ...tools.plan,
+        ...(tools.responseFormat ? { responseFormat: tools.responseFormat } : {}),
+      },
       stream,
       includeUsage: false,
       idPrefix: 'resp_',
@@ -114,7 +125,7 @@ export class ResponsesService {
         const id = `resp_${start.jobId.replace(/-/g, '')}`;
         format.keepSources(kept(start));
         const extra = { context: publicContext(start) };
-        if (conversationId) await this.stateful.append(p, conversationId, input, result.text, start.jobId, id);
+        if (conversationId) await this.stateful.append(p, conversationId, input, result, start.jobId, id);
         if (store) await this.store(p, id, format, result, extra, input, conversationId, previousId);
         return extra;
       },
@@ -124,8 +135,14 @@ export class ResponsesService {
   /** Runs the request's `file_search` tool (when it has one) on its last user message. */
   private async fileSearch(p: Principal, r: ResponsesRequest, input: ItemInput[]): Promise<FileSearchCall | null> {
     const tool = r.tools?.find((t) => t.type === 'file_search');
-    // `tool_choice: 'none'`: the model may call no tool, so the platform does not search for it either.
-    if (!tool || r.tool_choice === 'none') return null;
+    // The model may call no tool (`none`) or only functions: the platform does not search for it either.
+    const choice = r.tool_choice;
+    const onlyFunctions =
+      typeof choice === 'object' &&
+      choice !== null &&
+      (choice.type === 'function' ||
+        (choice.type === 'allowed_tools' && !choice.tools.some((t) => t.type === 'file_search')));
+    if (!tool || choice === 'none' || onlyFunctions) return null;
     const users = input.filter((i) => i.type === 'message' && i.role === 'user');
     const query = users.length ? itemText(users[users.length - 1]!) : '';
     const sources = await this.grounding.search(p, {

@@ -74,7 +74,10 @@ export function toChatHistory(messages: readonly ChatMessage[]): ChatHistoryItem
             result: parseOr(results.get(call.id) ?? '', results.get(call.id) ?? ''),
           });
         }
-        history.push({ type: 'model', response });
+        // Calls, their results and the text after them are one model turn (tool messages render inside it).
+        const last = history[history.length - 1];
+        if (last?.type === 'model') last.response.push(...response);
+        else history.push({ type: 'model', response });
         break;
       }
       case 'tool':
@@ -94,6 +97,8 @@ export function toChatHistory(messages: readonly ChatMessage[]): ChatHistoryItem
 export class ToolCallStream {
   private readonly ids: string[] = [];
   private readonly heldWhitespace: string[] = [];
+  /** Each call's argument text as generated (what a stream sent), trailing whitespace left out. */
+  private readonly texts: string[] = [];
 
   constructor(
     private readonly tools: readonly ToolDefinition[],
@@ -106,12 +111,15 @@ export class ToolCallStream {
     if (this.ids[i] === undefined) {
       this.ids[i] = newCallId();
       this.heldWhitespace[i] = '';
+      this.texts[i] = '';
       this.emit?.(i, '', { id: this.ids[i]!, name: chunk.functionName });
     }
     const text = this.heldWhitespace[i] + chunk.paramsChunk;
     const body = text.trimEnd();
     this.heldWhitespace[i] = text.slice(body.length);
-    if (body) this.emit?.(i, body);
+    if (!body) return;
+    this.texts[i] += body;
+    this.emit?.(i, body);
   };
 
   finish(calls: readonly LlamaChatResponseFunctionCall<ChatModelFunctions>[]): ToolCall[] {
@@ -128,13 +136,24 @@ export class ToolCallStream {
           );
         }
       }
-      return { id: (this.ids[i] ??= newCallId()), name: call.functionName, arguments: JSON.stringify(params) };
+      // The generated text, so a stream's fragments concatenate to exactly the arguments of the final call.
+      const text = this.texts[i];
+      const args = text && parsesTo(text, params) ? text : JSON.stringify(params);
+      return { id: (this.ids[i] ??= newCallId()), name: call.functionName, arguments: args };
     });
   }
 }
 
 function newCallId(): string {
   return `call_${randomBytes(12).toString('hex')}`;
+}
+
+function parsesTo(text: string, value: unknown): boolean {
+  try {
+    return JSON.stringify(JSON.parse(text)) === JSON.stringify(value);
+  } catch {
+    return false;
+  }
 }
 
 function parseOr(text: string, fallback: unknown): unknown {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ItemInputSchema, MetadataSchema } from '../chat-history/conversations.schemas';
 import { MAX_TOP_LOGPROBS } from '../queue/inference.jobs';
 import { FileSearchToolSchema, INCLUDE_FILE_SEARCH_RESULTS } from './file-search.dto';
+import { FunctionNameSchema } from './chat-completions.dto';
 import { UNSUPPORTED_PARAMETER, asksForNothing, onlyValues, servedFields } from './served-fields';
 
 export * from './file-search.dto';
@@ -39,43 +40,61 @@ const IncludeSchema = z
   .nullable()
   .optional();
 
+/** OpenAI's Responses `FunctionTool` (flat: name and parameters beside `type`). */
+export const ResponsesFunctionToolSchema = z.object({
+  type: z.literal('function'),
+  name: FunctionNameSchema,
+  description: z.string().nullable().optional(),
+  parameters: z.record(z.unknown()).nullable().optional(),
+  strict: z.boolean().nullable().optional(),
+});
+export type ResponsesFunctionTool = z.infer<typeof ResponsesFunctionToolSchema>;
+
 /**
- * `tools`: the `file_search` tool is served (searched before generation, see the Responses service); function and
- * the other hosted tools arrive with the tools issue and are refused with `unsupported_parameter` until then.
+ * `tools`: function tools (called by the model, under a grammar) and at most one `file_search` tool (run by the
+ * platform before generation, see the Responses service); the other hosted tools are refused.
  */
 const ToolsSchema = z
   .array(z.object({ type: z.string() }).passthrough())
   .superRefine((tools, ctx) => {
     tools.forEach((tool, i) => {
-      if (tool.type !== 'file_search') {
+      if (tool.type !== 'file_search' && tool.type !== 'function') {
         ctx.addIssue({
           code: 'custom',
-          message: `tools[${i}]: tools of type '${tool.type}' are not supported by this server yet (only 'file_search').`,
+          path: [i, 'type'],
+          message: `tools[${i}]: tools of type '${tool.type}' are not supported by this server (only 'function' and 'file_search').`,
           params: { code: UNSUPPORTED_PARAMETER },
         });
       }
     });
   })
-  .pipe(z.array(FileSearchToolSchema).max(1, 'at most one file_search tool'))
+  .pipe(
+    z
+      .array(z.discriminatedUnion('type', [ResponsesFunctionToolSchema, FileSearchToolSchema]))
+      .refine((tools) => tools.filter((t) => t.type === 'file_search').length <= 1, 'at most one file_search tool'),
+  )
   .nullable()
   .optional();
 
-/**
- * `none` (no tool is called: no file search either), `auto`, or the file_search tool by name. Function tools and
- * `required` arrive with the tools issue: refused as unsupported until then.
- */
-const ToolChoiceSchema = z
-  .unknown()
-  .superRefine((v, ctx) => {
-    if (!onlyValues('none', 'auto', { type: 'file_search' })(v)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: "'tool_choice' is not supported by this server beyond none, auto and {type: 'file_search'}.",
-        params: { code: UNSUPPORTED_PARAMETER },
-      });
-    }
-  })
+const NamedTool = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('function'), name: z.string().min(1) }),
+  z.object({ type: z.literal('file_search') }),
+]);
+
+/** `none`, `auto`, `required`, a tool by name, or an allowed subset with a mode. */
+export const ResponsesToolChoiceSchema = z
+  .union([
+    z.enum(['none', 'auto', 'required']),
+    NamedTool,
+    z.object({
+      type: z.literal('allowed_tools'),
+      mode: z.enum(['auto', 'required']),
+      tools: z.array(NamedTool).min(1),
+    }),
+  ])
+  .nullable()
   .optional();
+export type ResponsesToolChoice = z.infer<typeof ResponsesToolChoiceSchema>;
 
 /** Responses fields of OpenAI's standard not served here (yet), and the values that are still fine. */
 const RESPONSES_UNSERVED: Record<string, (v: unknown) => boolean> = {
@@ -106,13 +125,17 @@ export const ResponsesRequestSchema = servedFields(
     max_output_tokens: z.number().int().positive().nullable().optional(),
     temperature: z.number().min(0).max(2).nullable().optional(),
     top_p: z.number().gt(0).max(1).nullable().optional(),
+    presence_penalty: z.number().min(-2).max(2).nullable().optional(),
+    frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
     parallel_tool_calls: z.boolean().nullable().optional(),
     text: z.object({ format: TextFormatSchema.optional() }).optional(),
     metadata: MetadataSchema.nullable().optional(),
     user: z.string().optional(),
     include: IncludeSchema,
     tools: ToolsSchema,
-    tool_choice: ToolChoiceSchema,
+    tool_choice: ResponsesToolChoiceSchema,
+    /** Extension, as on Chat Completions: run built-in and MCP functions here and loop until the model answers. */
+    tool_execution: z.enum(['client', 'server']).optional(),
     /** Alternatives per output token; logprobs are returned when this is > 0 or `include` asks for them. */
     top_logprobs: z.number().int().min(0).max(MAX_TOP_LOGPROBS).nullable().optional(),
     /** Extension: return the exact rendered prompt and its sections; generate and store nothing. */

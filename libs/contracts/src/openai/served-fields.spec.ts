@@ -16,11 +16,6 @@ function firstIssue(result: {
 
 describe('served fields', () => {
   it.each([
-    ['tools', [{ type: 'function', function: { name: 'f' } }]],
-    ['tool_choice', 'required'],
-    ['functions', [{ name: 'f' }]],
-    ['function_call', { name: 'f' }],
-    ['response_format', { type: 'json_object' }],
     ['audio', { voice: 'alloy', format: 'mp3' }],
     ['store', true],
     ['reasoning_effort', 'high'],
@@ -30,11 +25,7 @@ describe('served fields', () => {
   });
 
   it.each([
-    ['tools', []],
-    ['tool_choice', 'none'],
-    ['response_format', { type: 'text' }],
     ['store', false],
-    ['parallel_tool_calls', true],
     ['prompt_cache_key', 'abc'],
   ])('accepts chat %s when it asks for nothing (%j)', (field, value) => {
     const parsed = ChatCompletionRequestSchema.parse({ ...chat, [field]: value });
@@ -114,12 +105,34 @@ describe('served fields', () => {
     ).toEqual({ path: 'include', code: UNSUPPORTED_PARAMETER });
   });
 
-  it('refuses Responses tools', () => {
-    const tools = [{ type: 'function', name: 'f', parameters: {} }];
-    expect(firstIssue(ResponsesRequestSchema.safeParse({ model: 'm', input: 'x', tools }))).toEqual({
-      path: 'tools',
-      code: UNSUPPORTED_PARAMETER,
+  it('serves the tool fields of chat: tools, tool_choice, legacy functions, response_format', () => {
+    const tools = [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }];
+    const parsed = ChatCompletionRequestSchema.parse({
+      ...chat,
+      tools,
+      tool_choice: { type: 'function', function: { name: 'f' } },
+      parallel_tool_calls: false,
+      response_format: { type: 'json_object' },
     });
+    expect(parsed).toMatchObject({ tools, parallel_tool_calls: false, response_format: { type: 'json_object' } });
+    expect(
+      ChatCompletionRequestSchema.parse({ ...chat, functions: [{ name: 'f' }], function_call: { name: 'f' } }),
+    ).toMatchObject({
+      functions: [{ name: 'f' }],
+    });
+    expect(
+      firstIssue(
+        ChatCompletionRequestSchema.safeParse({ ...chat, tools: [{ type: 'function', function: { name: 'a b' } }] }),
+      ).path,
+    ).toBe('tools.0.function.name');
+  });
+
+  it('serves Responses function tools and refuses the other hosted tools', () => {
+    const tools = [{ type: 'function', name: 'f', parameters: { type: 'object' } }];
+    expect(ResponsesRequestSchema.parse({ model: 'm', input: 'x', tools }).tools).toEqual(tools);
+    expect(
+      firstIssue(ResponsesRequestSchema.safeParse({ model: 'm', input: 'x', tools: [{ type: 'web_search' }] })),
+    ).toEqual({ path: 'tools.0.type', code: UNSUPPORTED_PARAMETER });
   });
 
   it('serves the Responses file_search tool and its include, and the chat file_search extension', () => {
