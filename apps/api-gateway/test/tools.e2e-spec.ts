@@ -8,8 +8,9 @@
  * Needs a build first (`npm run build && npx jest apps/api-gateway/test/tools.e2e-spec.ts`).
  */
 import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
 import { APIError, OpenAI } from 'openai';
-import { zodResponseFormat, zodFunction } from 'openai/helpers/zod';
+import { zodFunction, zodResponseFormat, zodTextFormat } from 'openai/helpers/zod';
 import type { ChatCompletionTool } from 'openai/resources/chat/completions';
 import { z } from 'zod';
 import { RunningPlatform, startPlatform } from '@llmp/testing';
@@ -40,6 +41,7 @@ const tools: ChatCompletionTool[] = [
 ];
 const schemaOf: Record<string, object> = { get_weather: WEATHER, get_time: TIME };
 const ajv = new Ajv();
+addFormats(ajv);
 
 const user = (content: string) => [{ role: 'user' as const, content }];
 
@@ -69,7 +71,7 @@ describe('function calling and structured outputs (gateway + inference worker as
   let client: OpenAI;
 
   beforeAll(async () => {
-    platform = await startPlatform({ env: { LOG_LEVEL: 'warn' }, workerModels: MODEL });
+    platform = await startPlatform({ env: { LOG_LEVEL: 'warn' }, workerModels: MODEL, chatHistory: true });
     client = new OpenAI({
       baseURL: `${platform.gateway.url}/v1`,
       apiKey: platform.apiKey,
@@ -350,6 +352,241 @@ describe('function calling and structured outputs (gateway + inference worker as
     expect(seen).toHaveLength(3);
     for (const args of seen) expect(typeof (args as { timezone: string }).timezone).toBe('string');
     expect(messages.filter((m) => m.role === 'tool')).toHaveLength(3);
+  });
+
+  describe('Responses API', () => {
+    const fnTools = [
+      { type: 'function' as const, name: 'get_weather', description: 'Weather', parameters: WEATHER, strict: true },
+      { type: 'function' as const, name: 'get_time', parameters: TIME, strict: false },
+    ];
+
+    it('required: function_call output items, valid arguments; a function_call_output continues the chain', async () => {
+      const first = await client.responses.create({
+        model: MODEL,
+        input: 'Weather in Paris?',
+        tools: fnTools,
+        tool_choice: 'required',
+        max_output_tokens: 150,
+      });
+      expect(first.status).toBe('completed');
+      const calls = first.output.filter((o) => o.type === 'function_call');
+      expect(calls.length).toBeGreaterThanOrEqual(1);
+      expect(first.output.some((o) => o.type === 'message')).toBe(false);
+      for (const c of calls) {
+        if (c.type !== 'function_call') continue;
+        expect(c.call_id).toMatch(/^call_/);
+        expect(c.id).toMatch(/^fc_/);
+        expectValidCall({ function: { name: c.name, arguments: c.arguments } }, ['get_weather', 'get_time']);
+      }
+      expect(first.tools.map((t) => (t as { strict: boolean }).strict)).toEqual([true, false]);
+      const call = calls[0]!;
+      if (call.type !== 'function_call') throw new Error('not a call');
+      const second = await client.responses.create({
+        model: MODEL,
+        previous_response_id: first.id,
+        input: [{ type: 'function_call_output', call_id: call.call_id, output: '{"temperature": 21}' }],
+        tools: fnTools,
+        tool_choice: 'none',
+        max_output_tokens: 8,
+      });
+      expect(second.output.map((o) => o.type)).toEqual(['message']);
+      const items = await client.responses.inputItems.list(second.id);
+      expect(items.data.map((i) => i.type)).toContain('function_call_output');
+    });
+
+    it('a function_call_output answering no call is a 400', async () => {
+      await expectApiError(
+        client.responses.create({
+          model: MODEL,
+          input: [{ type: 'function_call_output', call_id: 'call_nope', output: '1' }],
+        }),
+        { status: 400, param: 'input' },
+      );
+    });
+
+    it('streams output_item.added, function_call_arguments.delta/done and output_item.done for a call', async () => {
+      const stream = await client.responses.create({
+        model: MODEL,
+        input: 'Time?',
+        tools: fnTools,
+        tool_choice: { type: 'function', name: 'get_time' },
+        stream: true,
+        max_output_tokens: 150,
+      });
+      const types: string[] = [];
+      let args = '';
+      let done: { arguments: string } | undefined;
+      let completed: { output: { type: string; arguments?: string }[] } | undefined;
+      for await (const ev of stream) {
+        types.push(ev.type);
+        if (ev.type === 'response.function_call_arguments.delta') args += ev.delta;
+        if (ev.type === 'response.function_call_arguments.done') done = ev;
+        if (ev.type === 'response.completed') completed = ev.response as never;
+      }
+      expect(types[0]).toBe('response.created');
+      expect(types.indexOf('response.output_item.added')).toBeLessThan(
+        types.indexOf('response.function_call_arguments.delta'),
+      );
+      expect(types).toContain('response.function_call_arguments.done');
+      expect(done!.arguments).toBe(args);
+      expect(ajv.validate(TIME, JSON.parse(args))).toBe(true);
+      expect(completed!.output).toEqual([expect.objectContaining({ type: 'function_call', arguments: args })]);
+    });
+
+    it('text.format json_schema: responses.parse() with zodTextFormat', async () => {
+      const City = z.object({ city: z.string().max(16), population: z.number().int() });
+      const res = await client.responses.parse({
+        model: MODEL,
+        input: 'A city as JSON.',
+        text: { format: zodTextFormat(City, 'city') },
+        max_output_tokens: 120,
+      });
+      expect(res.status).toBe('completed');
+      expect(City.parse(res.output_parsed)).toEqual(res.output_parsed);
+    });
+  });
+
+  describe('always valid', () => {
+    /** Schemas that exercise every grammar construct: numbers, integers, enums, nesting, nulls, formats, refs. */
+    const SCHEMAS: Record<string, object> = {
+      order: {
+        type: 'object',
+        properties: {
+          id: { type: 'integer' },
+          total: { type: 'number' },
+          status: { type: 'string', enum: ['open', 'paid', 'void'] },
+          lines: {
+            type: 'array',
+            maxItems: 3,
+            items: {
+              type: 'object',
+              properties: { sku: { type: 'string', maxLength: 8 }, qty: { type: 'integer' } },
+              required: ['sku', 'qty'],
+              additionalProperties: false,
+            },
+          },
+        },
+        required: ['id', 'total', 'status', 'lines'],
+        additionalProperties: false,
+      },
+      event: {
+        type: 'object',
+        properties: {
+          on: { type: 'string', format: 'date' },
+          at: { type: 'string', format: 'time' },
+          note: { anyOf: [{ type: 'string', maxLength: 12 }, { type: 'null' }] },
+          flag: { type: 'boolean' },
+        },
+        required: ['on', 'at', 'note', 'flag'],
+        additionalProperties: false,
+      },
+      tree: {
+        type: 'object',
+        properties: {
+          root: { $ref: '#/$defs/leaf' },
+          more: { type: 'array', items: { $ref: '#/$defs/leaf' }, maxItems: 2 },
+        },
+        required: ['root', 'more'],
+        additionalProperties: false,
+        $defs: {
+          leaf: {
+            type: 'object',
+            properties: { name: { type: 'string', maxLength: 6 }, weight: { type: 'number' } },
+            required: ['name', 'weight'],
+            additionalProperties: false,
+          },
+        },
+      },
+    };
+    const names = Object.keys(SCHEMAS);
+    const RUNS = 200;
+    const CONCURRENCY = 8;
+
+    async function pool<T>(n: number, run: (i: number) => Promise<T>): Promise<T[]> {
+      const out: T[] = new Array<T>(n);
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (next < n) {
+            const i = next++;
+            out[i] = await run(i);
+          }
+        }),
+      );
+      return out;
+    }
+
+    it(`${RUNS} forced calls: every one parses and validates against its schema`, async () => {
+      const ts: ChatCompletionTool[] = names.map((name) => ({
+        type: 'function',
+        function: { name, parameters: SCHEMAS[name] as Record<string, unknown> },
+      }));
+      const bad: string[] = [];
+      await pool(RUNS, async (i) => {
+        const name = names[i % names.length]!;
+        const res = await client.chat.completions.create({
+          model: MODEL,
+          messages: user(`Make ${name} number ${i}`),
+          tools: ts,
+          tool_choice: { type: 'function', function: { name } },
+          temperature: 1.2,
+          seed: i,
+          max_tokens: 120,
+        });
+        expect(res.usage!.completion_tokens).toBeGreaterThan(0);
+        const call = res.choices[0]!.message.tool_calls?.[0];
+        if (!call || call.type !== 'function' || res.choices[0]!.finish_reason !== 'tool_calls') {
+          bad.push(`${i}: no call (${res.choices[0]!.finish_reason})`);
+          return;
+        }
+        try {
+          if (!ajv.validate(SCHEMAS[name]!, JSON.parse(call.function.arguments))) {
+            bad.push(`${i}: ${call.function.arguments} ${ajv.errorsText()}`);
+          }
+        } catch {
+          bad.push(`${i}: unparsable ${call.function.arguments}`);
+        }
+      });
+      expect(bad).toEqual([]);
+    }, 300_000);
+
+    it(`${RUNS} structured outputs: every finished one parses and validates`, async () => {
+      const bad: string[] = [];
+      const failures: string[] = [];
+      let finished = 0;
+      await pool(RUNS, async (i) => {
+        const name = names[i % names.length]!;
+        const res = await client.chat.completions
+          .create({
+            model: MODEL,
+            messages: user(`Describe ${name} ${i}`),
+            response_format: {
+              type: 'json_schema',
+              json_schema: { name, schema: SCHEMAS[name] as Record<string, unknown>, strict: true },
+            },
+            temperature: 1.2,
+            seed: i,
+            max_tokens: 300,
+          })
+          .catch((err: Error) => {
+            failures.push(`${i}: ${err.message}`);
+            return null;
+          });
+        if (!res) return;
+        const choice = res.choices[0]!;
+        if (choice.finish_reason !== 'stop') return;
+        finished++;
+        try {
+          if (!ajv.validate(SCHEMAS[name]!, JSON.parse(choice.message.content!))) bad.push(`${i}: ${ajv.errorsText()}`);
+        } catch {
+          bad.push(`${i}: unparsable ${choice.message.content}`);
+        }
+      });
+      expect(bad).toEqual([]);
+      // Cut by max_tokens is the only way out of the grammar; almost every reply fits in 300 tokens.
+      expect(finished).toBeGreaterThan(RUNS * 0.9);
+      expect(failures).toEqual([]);
+    }, 300_000);
   });
 
   describe('bad input', () => {

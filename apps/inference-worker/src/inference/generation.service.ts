@@ -80,7 +80,17 @@ export class GenerationService {
         });
         const result = out.result(res.metadata.stopReason, promptTokens, '');
         if (res.functionCalls?.length && result.finishReason !== 'cancelled') {
-          return { ...result, finishReason: 'tool_calls', toolCalls: calls.finish(res.functionCalls) };
+          // node-llama-cpp reports no tokens through onToken while it generates calls: count their text.
+          const callTokens = res.functionCalls.reduce(
+            (n, c) => n + model.lib.LlamaText.fromJSON(c.raw).tokenize(model.model.tokenizer).length,
+            0,
+          );
+          return {
+            ...result,
+            finishReason: 'tool_calls',
+            toolCalls: calls.finish(res.functionCalls),
+            usage: { ...result.usage, completionTokens: result.usage.completionTokens + callTokens },
+          };
         }
         if (payload.responseFormat && result.finishReason === 'stop')
           this.checkStructured(payload.responseFormat, result);
