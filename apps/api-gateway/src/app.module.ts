@@ -8,6 +8,7 @@ import { gatewayConfig } from './config/gateway.config';
 import { ConversationsModule } from './conversations/conversations.module';
 import { EmbeddingsModule } from './embeddings/embeddings.module';
 import { FilesModule } from './files/files.module';
+import { FunctionsModule } from './functions/functions.module';
 import { ModelsModule } from './models/models.module';
 import { RagRoutesModule } from './rag/rag-routes.module';
 import { ResponsesModule } from './responses/responses.module';
@@ -23,6 +24,7 @@ import { VectorStoresModule } from './vector-stores/vector-stores.module';
     QueueModule,
     AuthModule,
     ModelsModule,
+    FunctionsModule,
     ChatCompletionsModule,
     CompletionsModule,
     EmbeddingsModule,

@@ -140,6 +140,7 @@ const NO_UUID = '00000000-0000-4000-8000-000000000001';
  */
 const ROUTES: RouteCase[] = [
   { route: 'GET /v1/models', need: 'models.read', path: '/v1/models' },
+  { route: 'GET /v1/functions', need: 'models.read', path: '/v1/functions' },
   { route: 'GET /v1/models/{id}', need: 'models.read', path: '/v1/models/stories260k' },
   { route: 'POST /v1/chat/completions', need: 'model.request', path: '/v1/chat/completions', body: {} },
   { route: 'POST /v1/completions', need: 'model.request', path: '/v1/completions', body: {} },

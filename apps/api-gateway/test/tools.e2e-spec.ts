@@ -13,6 +13,8 @@ import { APIError, OpenAI } from 'openai';
 import { zodFunction, zodResponseFormat, zodTextFormat } from 'openai/helpers/zod';
 import type { ChatCompletionTool } from 'openai/resources/chat/completions';
 import { z } from 'zod';
+import { createServer, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { RunningPlatform, startPlatform } from '@llmp/testing';
 
 const MODEL = 'stories260k';
@@ -70,8 +72,23 @@ describe('function calling and structured outputs (gateway + inference worker as
   let platform: RunningPlatform | undefined;
   let client: OpenAI;
 
+  let weather: Server;
+  const weatherAsked: string[] = [];
+
   beforeAll(async () => {
-    platform = await startPlatform({ env: { LOG_LEVEL: 'warn' }, workerModels: MODEL, chatHistory: true });
+    // A local weather provider speaking wttr.in's JSON API, for the get_weather built-in.
+    weather = createServer((req, res) => {
+      weatherAsked.push(req.url ?? '');
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ current_condition: [{ temp_C: '17', temp_F: '63', weatherDesc: [{ value: 'Fog' }] }] }));
+    });
+    await new Promise<void>((r) => weather.listen(0, '127.0.0.1', r));
+    platform = await startPlatform({
+      env: { LOG_LEVEL: 'warn' },
+      workerModels: MODEL,
+      chatHistory: true,
+      gatewayEnv: { WEATHER_PROVIDER_URL: `http://127.0.0.1:${(weather.address() as AddressInfo).port}` },
+    });
     client = new OpenAI({
       baseURL: `${platform.gateway.url}/v1`,
       apiKey: platform.apiKey,
@@ -82,6 +99,7 @@ describe('function calling and structured outputs (gateway + inference worker as
 
   afterAll(async () => {
     await platform?.stop();
+    await new Promise<void>((r) => (weather ? weather.close(() => r()) : r()));
   });
 
   afterEach(() => {
@@ -587,6 +605,89 @@ describe('function calling and structured outputs (gateway + inference worker as
       expect(finished).toBeGreaterThan(RUNS * 0.9);
       expect(failures).toEqual([]);
     }, 300_000);
+  });
+
+  describe('server-side functions', () => {
+    const post = (body: object) =>
+      fetch(`${platform!.gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${platform!.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: MODEL, max_tokens: 150, ...body }),
+      });
+
+    it('GET /v1/functions lists the built-ins with JSON schemas', async () => {
+      const res = await fetch(`${platform!.gateway.url}/v1/functions`, {
+        headers: { authorization: `Bearer ${platform!.apiKey}` },
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { data: { name: string; parameters: { type: string }; source: string }[] };
+      expect(body.data.map((f) => f.name).sort()).toEqual(
+        ['convert_timezone', 'date_add', 'date_difference', 'get_current_time', 'get_weather'].sort(),
+      );
+      for (const f of body.data) {
+        expect(f.parameters.type).toBe('object');
+        expect(f.source).toBe('builtin');
+      }
+    });
+
+    it("tool_execution 'server' runs the called function and answers with its trace", async () => {
+      const res = await post({
+        messages: user('What is the weather in Paris?'),
+        tools: [{ type: 'function', function: { name: 'get_weather' } }],
+        tool_choice: { type: 'function', function: { name: 'get_weather' } },
+        tool_execution: 'server',
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as {
+        choices: { finish_reason: string; message: { content: string; tool_calls?: unknown } }[];
+        usage: { completion_tokens: number };
+        tool_trace: { name: string; arguments: string; output: string; error: boolean; step: number }[];
+      };
+      expect(body.tool_trace.length).toBeGreaterThanOrEqual(1);
+      const first = body.tool_trace[0]!;
+      expect(first).toMatchObject({ name: 'get_weather', step: 0, error: false });
+      // The value comes from the provider (the fixture), not from the model.
+      const { location, unit } = JSON.parse(first.arguments) as { location: string; unit?: string };
+      expect(JSON.parse(first.output)).toMatchObject({
+        temperature: unit === 'fahrenheit' ? 63 : 17,
+        conditions: 'Fog',
+      });
+      expect(weatherAsked).toContain(`/${encodeURIComponent(location)}?format=j1`);
+      // The model answered after seeing the result: the final message is text.
+      expect(['stop', 'length']).toContain(body.choices[0]!.finish_reason);
+      expect(body.choices[0]!.message.tool_calls).toBeUndefined();
+      expect(body.usage.completion_tokens).toBeGreaterThan(0);
+    });
+
+    it('a function that fails gives the model an error result, not a failed request', async () => {
+      const res = await post({
+        messages: user('Time on Mars?'),
+        tools: [{ type: 'function', function: { name: 'get_current_time' } }],
+        tool_choice: 'required',
+        tool_execution: 'server',
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { tool_trace: { output: string; error: boolean; arguments: string }[] };
+      const call = body.tool_trace[0]!;
+      // The tiny model invents a zone name: valid ones answer, made-up ones are a tool error for the model.
+      const zone = (JSON.parse(call.arguments) as { timezone: string }).timezone;
+      const valid = (() => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: zone });
+          return true;
+        } catch {
+          return false;
+        }
+      })();
+      expect(call.error).toBe(!valid);
+      if (!valid) expect(JSON.parse(call.output)).toEqual({ error: expect.stringContaining('Unknown time zone') });
+    });
+
+    it('a tool that is not a server function is a 400 naming it (get_weather is one, get_time is not)', async () => {
+      const res = await post({ messages: user('x'), tools, tool_execution: 'server' });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { param: string } }).error.param).toBe('tools[1]');
+    });
   });
 
   describe('bad input', () => {

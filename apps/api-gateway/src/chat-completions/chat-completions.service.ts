@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import type { ChatCompletionRequest, ItemInput, Principal, RetrievalSource } from '@llmp/contracts';
+import type { ChatCompletionRequest, ItemInput, Principal, RetrievalSource, ToolDefinition } from '@llmp/contracts';
 import { ApiError, ApiErrorCode } from '@llmp/platform';
 import { assertScope } from '../auth/require-scope.decorator';
 import { StatefulChat } from '../conversations/stateful-chat.service';
@@ -9,6 +9,8 @@ import { keptSources, withSources } from '../generation/grounding';
 import { Grounding } from '../generation/grounding.service';
 import { toSampling } from '../generation/openai-mappers';
 import { chatToolRequest, toChatMessages } from './chat-tools';
+import { FunctionRegistry } from '../functions/function-registry.service';
+import { ServerToolLoop, serverTools } from './server-tool-loop.service';
 import { estimateTokens } from '../generation/token-estimate';
 import { ModelCatalog } from '../models/model-catalog.service';
 import { chatFormat } from './chat-completion.format';
@@ -29,6 +31,8 @@ export class ChatCompletionsService {
     private readonly runner: CompletionRunner,
     private readonly stateful: StatefulChat,
     private readonly grounding: Grounding,
+    private readonly functions: FunctionRegistry,
+    private readonly loop: ServerToolLoop,
   ) {}
 
   async create(
@@ -44,7 +48,17 @@ export class ChatCompletionsService {
     const conversationId = request.conversation_id;
     if (conversationId)
       assertScope(principal, dryRun ? 'conversations.read' : 'conversations.write', 'conversation_id');
-    const tools = chatToolRequest(request);
+    const server = request.tool_execution === 'server';
+    if (server && (stream || conversationId || request.file_search)) {
+      throw new ApiError(
+        ApiErrorCode.UnsupportedParameter,
+        `tool_execution 'server' cannot be combined with ${stream ? 'stream' : conversationId ? 'conversation_id' : 'file_search'} yet.`,
+        'tool_execution',
+      );
+    }
+    const tools = chatToolRequest(
+      server ? { ...request, tools: serverTools(this.functions, request).map(asTool), functions: undefined } : request,
+    );
     // Checked first: tool messages answer calls, every call is answered.
     const stateless = toChatMessages(request.messages);
     if (conversationId && stateless.some((m) => m.role === 'tool' || m.toolCalls)) {
@@ -64,6 +78,16 @@ export class ChatCompletionsService {
     const prompt = conversationId ? await this.stateful.promptFor(principal, conversationId, input) : stateless;
     const messages = sources ? withSources(prompt, sources) : prompt;
     const kept = (start: StartEvent) => keptSources(sources ?? [], start.context?.droppedIds);
+    if (server && !dryRun) {
+      const base = { requestId, model: model.id, stream: false, sampling, dryRun: false };
+      return this.loop.run(
+        reply,
+        { ...base, ...(tools.responseFormat ? { responseFormat: tools.responseFormat } : {}) },
+        { principal, defaultMaxTokens: model.default_max_tokens },
+        messages,
+        tools,
+      );
+    }
     await this.runner.run(reply, {
       principal,
       endpoint: 'chat.completions',
@@ -118,3 +142,5 @@ export class ChatCompletionsService {
     });
   }
 }
+
+const asTool = (t: ToolDefinition) => ({ type: 'function' as const, function: t });

@@ -48,6 +48,15 @@ export function readGatewayEnv(env: NodeJS.ProcessEnv = process.env) {
       RAG_UPLOAD_TIMEOUT_MS: z.coerce.number().int().min(100).default(60000),
       /** `openai-poll-after-ms` on in-progress vector store files and batches: how often SDK poll helpers ask. */
       RAG_POLL_AFTER_MS: z.coerce.number().int().min(50).max(60000).default(500),
+      /**
+       * Base URL of a weather provider speaking wttr.in's JSON API (`GET {url}/{location}?format=j1`), e.g.
+       * https://wttr.in. Unset: the get_weather function answers with a tool error, never an invented value.
+       */
+      WEATHER_PROVIDER_URL: z.string().url().optional(),
+      /** Longest a built-in function's HTTP call may take. */
+      FUNCTION_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+      /** Model calls one `tool_execution: server` request may make (each runs the calls of the one before). */
+      TOOL_MAX_STEPS: z.coerce.number().int().min(1).max(20).default(5),
     },
     env,
     'api-gateway',
@@ -76,6 +85,9 @@ export function readGatewayEnv(env: NodeJS.ProcessEnv = process.env) {
     ragRpcTimeoutMs: cfg.RAG_RPC_TIMEOUT_MS,
     ragUploadTimeoutMs: cfg.RAG_UPLOAD_TIMEOUT_MS,
     ragPollAfterMs: cfg.RAG_POLL_AFTER_MS,
+    weatherProviderUrl: cfg.WEATHER_PROVIDER_URL ?? null,
+    functionTimeoutMs: cfg.FUNCTION_TIMEOUT_MS,
+    toolMaxSteps: cfg.TOOL_MAX_STEPS,
     models: models.models,
   };
 }

@@ -177,6 +177,37 @@ export class CompletionRunner {
     });
   }
 
+  /**
+   * Runs a job to its end without answering the client (a step of a server-side tool loop): metered and cancelled
+   * with the request like any other job; worker errors are thrown as API errors.
+   */
+  async collect<N extends JobsOf<'inference'>>(
+    reply: FastifyReply,
+    run: Pick<CompletionRun<N>, 'principal' | 'endpoint' | 'reserveTokens' | 'model' | 'job' | 'payload'>,
+  ): Promise<{ result: GenerationResult; start: StartEvent }> {
+    const started = performance.now();
+    const spec = {
+      principal: run.principal,
+      endpoint: run.endpoint,
+      model: run.model,
+      reserveTokens: run.reserveTokens,
+      submit: () => this.client.submit(run.principal, run.model, run.job, run.payload),
+    };
+    return this.jobs.run(reply, spec, async ({ handle, deadline, record }) => {
+      let start: StartEvent | null = null;
+      for (;;) {
+        const ev = await this.nextUseful(handle, deadline);
+        if (ev.type === 'error') throw toApiError(ev);
+        if (ev.type === 'start') start = ev;
+        if (ev.type !== 'end') continue;
+        if (!start) throw new ApiError(ApiErrorCode.WorkerFailed, 'The worker answered out of order');
+        this.metrics.observeCompletion(run.model, started, ev.usage.completionTokens);
+        record(ev.usage);
+        return { result: ev, start };
+      }
+    });
+  }
+
   private async stream<N extends JobsOf<'inference'>>(
     sse: SseStream,
     run: CompletionRun<N>,

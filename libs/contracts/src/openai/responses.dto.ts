@@ -134,8 +134,6 @@ export const ResponsesRequestSchema = servedFields(
     include: IncludeSchema,
     tools: ToolsSchema,
     tool_choice: ResponsesToolChoiceSchema,
-    /** Extension, as on Chat Completions: run built-in and MCP functions here and loop until the model answers. */
-    tool_execution: z.enum(['client', 'server']).optional(),
     /** Alternatives per output token; logprobs are returned when this is > 0 or `include` asks for them. */
     top_logprobs: z.number().int().min(0).max(MAX_TOP_LOGPROBS).nullable().optional(),
     /** Extension: return the exact rendered prompt and its sections; generate and store nothing. */

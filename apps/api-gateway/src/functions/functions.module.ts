@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { FunctionRegistry } from './function-registry.service';
+import { FunctionsController } from './functions.controller';
+
+/** Server-side functions: the built-ins and MCP tools, listed at /v1/functions and run by the tool loop. */
+@Module({
+  controllers: [FunctionsController],
+  providers: [FunctionRegistry],
+  exports: [FunctionRegistry],
+})
+export class FunctionsModule {}
