@@ -15,7 +15,9 @@ import type { ChatCompletionTool } from 'openai/resources/chat/completions';
 import { z } from 'zod';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { RunningPlatform, startPlatform } from '@llmp/testing';
+import { ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { REPO_ROOT, RunningPlatform, startPlatform } from '@llmp/testing';
 
 const MODEL = 'stories260k';
 
@@ -74,6 +76,8 @@ describe('function calling and structured outputs (gateway + inference worker as
 
   let weather: Server;
   const weatherAsked: string[] = [];
+  let mcpHttp: ChildProcess | undefined;
+  const MCP_FIXTURE = resolve(REPO_ROOT, 'apps/api-gateway/test/fixtures/mcp-fixture.mjs');
 
   beforeAll(async () => {
     // A local weather provider speaking wttr.in's JSON API, for the get_weather built-in.
@@ -83,11 +87,30 @@ describe('function calling and structured outputs (gateway + inference worker as
       res.end(JSON.stringify({ current_condition: [{ temp_C: '17', temp_F: '63', weatherDesc: [{ value: 'Fog' }] }] }));
     });
     await new Promise<void>((r) => weather.listen(0, '127.0.0.1', r));
+    // The MCP fixture over streamable HTTP (its stdio twin is started by the gateway itself).
+    mcpHttp = spawn(process.execPath, [MCP_FIXTURE, '--http'], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const mcpPort = await new Promise<number>((res, rej) => {
+      mcpHttp!.stdout!.on('data', (d: Buffer) => {
+        const m = /listening (\d+)/.exec(d.toString());
+        if (m) res(Number(m[1]));
+      });
+      mcpHttp!.on('exit', (code) => rej(new Error(`MCP fixture exited (${code})`)));
+    });
+    const mcpServers = [
+      { name: 'local', command: process.execPath, args: [MCP_FIXTURE] },
+      { name: 'remote', url: `http://127.0.0.1:${mcpPort}/mcp` },
+    ];
     platform = await startPlatform({
       env: { LOG_LEVEL: 'warn' },
       workerModels: MODEL,
       chatHistory: true,
-      gatewayEnv: { WEATHER_PROVIDER_URL: `http://127.0.0.1:${(weather.address() as AddressInfo).port}` },
+      gatewayEnv: {
+        WEATHER_PROVIDER_URL: `http://127.0.0.1:${(weather.address() as AddressInfo).port}`,
+        MCP_SERVERS: JSON.stringify(mcpServers),
+      },
     });
     client = new OpenAI({
       baseURL: `${platform.gateway.url}/v1`,
@@ -100,6 +123,7 @@ describe('function calling and structured outputs (gateway + inference worker as
   afterAll(async () => {
     await platform?.stop();
     await new Promise<void>((r) => (weather ? weather.close(() => r()) : r()));
+    mcpHttp?.kill();
   });
 
   afterEach(() => {
@@ -615,20 +639,55 @@ describe('function calling and structured outputs (gateway + inference worker as
         body: JSON.stringify({ model: MODEL, max_tokens: 150, ...body }),
       });
 
-    it('GET /v1/functions lists the built-ins with JSON schemas', async () => {
+    it('GET /v1/functions lists the built-ins and the MCP tools with JSON schemas', async () => {
       const res = await fetch(`${platform!.gateway.url}/v1/functions`, {
         headers: { authorization: `Bearer ${platform!.apiKey}` },
       });
       expect(res.status).toBe(200);
       const body = (await res.json()) as { data: { name: string; parameters: { type: string }; source: string }[] };
       expect(body.data.map((f) => f.name).sort()).toEqual(
-        ['convert_timezone', 'date_add', 'date_difference', 'get_current_time', 'get_weather'].sort(),
+        [
+          'add_numbers',
+          'convert_timezone',
+          'date_add',
+          'date_difference',
+          'get_current_time',
+          'get_weather',
+          'remote_add_numbers',
+          'remote_shout',
+          'shout',
+        ].sort(),
       );
-      for (const f of body.data) {
-        expect(f.parameters.type).toBe('object');
-        expect(f.source).toBe('builtin');
-      }
+      for (const f of body.data) expect(f.parameters.type).toBe('object');
+      const sources = Object.fromEntries(body.data.map((f) => [f.name, f.source]));
+      expect(sources['get_weather']).toBe('builtin');
+      expect(sources['add_numbers']).toBe('mcp:local');
+      expect(sources['shout']).toBe('mcp:local');
+      expect(sources['remote_add_numbers']).toBe('mcp:remote');
+      // Left out: its schema has a `pattern` the grammar cannot express.
+      expect(sources['patterned']).toBeUndefined();
     });
+
+    it.each(['add_numbers', 'shout', 'remote_add_numbers'])(
+      'runs the MCP tool %s through the server loop',
+      async (name) => {
+        const res = await post({
+          messages: user('Use the tool.'),
+          tools: [{ type: 'function', function: { name } }],
+          tool_choice: { type: 'function', function: { name } },
+          tool_execution: 'server',
+        });
+        expect(res.status).toBe(200);
+        const body = (await res.json()) as {
+          tool_trace: { name: string; arguments: string; output: string; error: boolean }[];
+        };
+        const call = body.tool_trace[0]!;
+        expect(call).toMatchObject({ name, error: false });
+        const args = JSON.parse(call.arguments) as { a: number; b: number; text: string };
+        // The output is what the MCP server computed from the model's arguments.
+        expect(call.output).toBe(name.endsWith('add_numbers') ? String(args.a + args.b) : args.text.toUpperCase());
+      },
+    );
 
     it("tool_execution 'server' runs the called function and answers with its trace", async () => {
       const res = await post({

@@ -3,6 +3,33 @@ import { z } from 'zod';
 import { RAG_FILE_HARD_MAX_BYTES } from '@llmp/contracts';
 import { ConfigError, envBoolean, envPort, loadModelsConfig, parseEnv, readPlatformEnv } from '@llmp/platform';
 
+/** An MCP server whose tools the gateway offers as server functions. */
+const McpServerSchema = z.union([
+  z.object({ name: z.string().min(1), url: z.string().url() }).strict(),
+  z
+    .object({
+      name: z.string().min(1),
+      command: z.string().min(1),
+      args: z.array(z.string()).default([]),
+      env: z.record(z.string()).optional(),
+    })
+    .strict(),
+]);
+export type McpServerConfig = z.infer<typeof McpServerSchema>;
+
+const McpServersSchema = z
+  .string()
+  .default('[]')
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(McpServerSchema));
+
 export function readGatewayEnv(env: NodeJS.ProcessEnv = process.env) {
   const cfg = parseEnv(
     {
@@ -57,6 +84,11 @@ export function readGatewayEnv(env: NodeJS.ProcessEnv = process.env) {
       FUNCTION_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
       /** Model calls one `tool_execution: server` request may make (each runs the calls of the one before). */
       TOOL_MAX_STEPS: z.coerce.number().int().min(1).max(20).default(5),
+      /**
+       * MCP servers whose tools are server functions, as JSON: `[{"name":"files","command":"node","args":["srv.js"]},
+       * {"name":"search","url":"http://mcp:3000/mcp"}]` (stdio or streamable HTTP).
+       */
+      MCP_SERVERS: McpServersSchema,
     },
     env,
     'api-gateway',
@@ -88,6 +120,7 @@ export function readGatewayEnv(env: NodeJS.ProcessEnv = process.env) {
     weatherProviderUrl: cfg.WEATHER_PROVIDER_URL ?? null,
     functionTimeoutMs: cfg.FUNCTION_TIMEOUT_MS,
     toolMaxSteps: cfg.TOOL_MAX_STEPS,
+    mcpServers: cfg.MCP_SERVERS,
     models: models.models,
   };
 }
