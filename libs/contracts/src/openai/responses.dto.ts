@@ -96,6 +96,39 @@ export const ResponsesToolChoiceSchema = z
   .optional();
 export type ResponsesToolChoice = z.infer<typeof ResponsesToolChoiceSchema>;
 
+/**
+ * Content parts the served models cannot read get a 400 saying so (rather than "invalid input"): images need a
+ * vision model, and every model this deployment serves reads text only; inline files are not extracted yet.
+ */
+function refuseMediaParts(input: unknown, ctx: z.RefinementCtx): unknown {
+  if (!Array.isArray(input)) return input;
+  input.forEach((item: unknown, i) => {
+    const parts = (item as { content?: unknown } | null)?.content;
+    if (!Array.isArray(parts)) return;
+    parts.forEach((part: unknown, j) => {
+      const type = (part as { type?: unknown } | null)?.type;
+      if (type === 'input_image') {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'content', j],
+          message:
+            'This model cannot read images: input_image needs a vision model, and the models served here read text only.',
+          params: { code: 'unsupported_capability' },
+        });
+      } else if (type === 'input_file') {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'content', j],
+          message:
+            'input_file parts are not supported by this server yet: upload the file (POST /v1/files), add it to a vector store and use the file_search tool.',
+          params: { code: UNSUPPORTED_PARAMETER },
+        });
+      }
+    });
+  });
+  return input;
+}
+
 /** Responses fields of OpenAI's standard not served here (yet), and the values that are still fine. */
 const RESPONSES_UNSERVED: Record<string, (v: unknown) => boolean> = {
   background: asksForNothing,
@@ -113,7 +146,7 @@ const RESPONSES_UNSERVED: Record<string, (v: unknown) => boolean> = {
 export const ResponsesRequestSchema = servedFields(
   {
     model: z.string().min(1),
-    input: z.union([z.string(), z.array(ItemInputSchema).min(1)]),
+    input: z.preprocess(refuseMediaParts, z.union([z.string(), z.array(ItemInputSchema).min(1)])),
     instructions: z.string().max(100_000).nullable().optional(),
     conversation: z
       .union([z.string().min(1), z.object({ id: z.string().min(1) })])

@@ -127,6 +127,20 @@ describe('served fields', () => {
     ).toBe('tools.0.function.name');
   });
 
+  it('refuses input_image as a capability the models lack, and input_file as unsupported', () => {
+    const input = (part: object) => [{ role: 'user', content: [{ type: 'input_text', text: 'see' }, part] }];
+    expect(
+      firstIssue(
+        ResponsesRequestSchema.safeParse({ model: 'm', input: input({ type: 'input_image', image_url: 'data:x' }) }),
+      ),
+    ).toEqual({ path: 'input.0.content.1', code: 'unsupported_capability' });
+    expect(
+      firstIssue(
+        ResponsesRequestSchema.safeParse({ model: 'm', input: input({ type: 'input_file', file_data: 'x' }) }),
+      ),
+    ).toEqual({ path: 'input.0.content.1', code: UNSUPPORTED_PARAMETER });
+  });
+
   it('serves Responses function tools and refuses the other hosted tools', () => {
     const tools = [{ type: 'function', name: 'f', parameters: { type: 'object' } }];
     expect(ResponsesRequestSchema.parse({ model: 'm', input: 'x', tools }).tools).toEqual(tools);

@@ -4,6 +4,7 @@ import { ApiError, ApiErrorCode } from './api-error';
 const FIELD_CODES: Record<string, ApiErrorCode> = {
   unsupported_parameter: ApiErrorCode.UnsupportedParameter,
   unknown_parameter: ApiErrorCode.UnknownParameter,
+  unsupported_capability: ApiErrorCode.UnsupportedCapability,
 };
 
 /** Turns the first zod issue into an ApiError whose `param` names the offending field (`messages[0].role`). */
