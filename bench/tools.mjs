@@ -7,6 +7,7 @@
 //
 // validity = the output parses as JSON and ajv validates it against the schema; free generation is asked for the
 // same JSON and scored the same way (what an unconstrained server returns). Writes bench/results/tools.json/.md.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import {
@@ -25,49 +26,8 @@ const require = createRequire(import.meta.url);
 const SHARED = resolve(REPO_ROOT, '..', 'shared');
 const DIST = join(REPO_ROOT, 'dist', 'apps', 'inference-worker', 'src');
 
-const SCHEMAS = {
-  order: {
-    type: 'object',
-    properties: {
-      id: { type: 'integer' },
-      total: { type: 'number' },
-      status: { type: 'string', enum: ['open', 'paid', 'void'] },
-      lines: {
-        type: 'array',
-        maxItems: 3,
-        items: {
-          type: 'object',
-          properties: { sku: { type: 'string', maxLength: 8 }, qty: { type: 'integer' } },
-          required: ['sku', 'qty'],
-          additionalProperties: false,
-        },
-      },
-    },
-    required: ['id', 'total', 'status', 'lines'],
-    additionalProperties: false,
-  },
-  event: {
-    type: 'object',
-    properties: {
-      on: { type: 'string', format: 'date' },
-      at: { type: 'string', format: 'time' },
-      note: { anyOf: [{ type: 'string', maxLength: 12 }, { type: 'null' }] },
-      flag: { type: 'boolean' },
-    },
-    required: ['on', 'at', 'note', 'flag'],
-    additionalProperties: false,
-  },
-  person: {
-    type: 'object',
-    properties: {
-      name: { type: 'string', maxLength: 16 },
-      age: { type: 'integer' },
-      tags: { type: 'array', items: { type: 'string', maxLength: 6 }, maxItems: 3 },
-    },
-    required: ['name', 'age', 'tags'],
-    additionalProperties: false,
-  },
-};
+// The schemas of the tools e2e suite's validity tests.
+const SCHEMAS = JSON.parse(readFileSync(join(REPO_ROOT, 'libs', 'testing', 'src', 'structured-schemas.json'), 'utf8'));
 
 async function main() {
   const args = parseArgs(process.argv.slice(2), { runs: 200, rounds: 2, 'max-tokens': 200 });
@@ -88,43 +48,31 @@ async function main() {
   const grammars = {};
   for (const n of names) grammars[n] = await llama.createGrammarForJsonSchema(toGrammarSchema(SCHEMAS[n]));
 
+  /** The same JSON request, with or without the schema's grammar. */
+  const askJson = async (name, i, grammar) => {
+    const chat = new lib.LlamaChat({ contextSequence: sequence, chatWrapper: wrapper, autoDisposeSequence: false });
+    let tokens = 0;
+    const t0 = performance.now();
+    const res = await chat.generateResponse(
+      [
+        { type: 'user', text: `Reply with a JSON ${name} object ${i}.` },
+        { type: 'model', response: [] },
+      ],
+      {
+        maxTokens: args['max-tokens'],
+        temperature: 1.2,
+        seed: i,
+        ...(grammar ? { grammar } : {}),
+        onToken: (t) => (tokens += t.length),
+      },
+    );
+    const ms = performance.now() - t0;
+    chat.dispose({ disposeSequence: false });
+    return { ms, tokens, text: res.response, cut: res.metadata.stopReason === 'maxTokens' };
+  };
   const modes = {
-    free: async (name, i) => {
-      const chat = new lib.LlamaChat({ contextSequence: sequence, chatWrapper: wrapper, autoDisposeSequence: false });
-      let tokens = 0;
-      const t0 = performance.now();
-      const res = await chat.generateResponse(
-        [
-          { type: 'user', text: `Reply with a JSON ${name} object ${i}.` },
-          { type: 'model', response: [] },
-        ],
-        { maxTokens: args['max-tokens'], temperature: 1.2, seed: i, onToken: (t) => (tokens += t.length) },
-      );
-      const ms = performance.now() - t0;
-      chat.dispose({ disposeSequence: false });
-      return { ms, tokens, text: res.response, cut: res.metadata.stopReason === 'maxTokens' };
-    },
-    json_schema: async (name, i) => {
-      const chat = new lib.LlamaChat({ contextSequence: sequence, chatWrapper: wrapper, autoDisposeSequence: false });
-      let tokens = 0;
-      const t0 = performance.now();
-      const res = await chat.generateResponse(
-        [
-          { type: 'user', text: `Reply with a JSON ${name} object ${i}.` },
-          { type: 'model', response: [] },
-        ],
-        {
-          maxTokens: args['max-tokens'],
-          temperature: 1.2,
-          seed: i,
-          grammar: grammars[name],
-          onToken: (t) => (tokens += t.length),
-        },
-      );
-      const ms = performance.now() - t0;
-      chat.dispose({ disposeSequence: false });
-      return { ms, tokens, text: res.response, cut: res.metadata.stopReason === 'maxTokens' };
-    },
+    free: (name, i) => askJson(name, i, undefined),
+    json_schema: (name, i) => askJson(name, i, grammars[name]),
     forced_call: async (name, i) => {
       const tools = [{ name, parameters: SCHEMAS[name] }];
       const chat = new lib.LlamaChat({
@@ -204,7 +152,7 @@ async function main() {
   const md = [
     '# Structured generation: constrained vs free (stories260K, in-process, 1 thread)',
     '',
-    `${args.runs} requests per mode over ${args.rounds} alternating rounds, 3 schemas (integers, numbers, enums, nested arrays, date/time formats, nullable), temperature 1.2, max ${args['max-tokens']} tokens. Run: \`npm run bench -- tools\`.`,
+    `${args.runs} requests per mode over ${args.rounds} alternating rounds, 3 schemas (integers, numbers, enums, nested arrays, date/time formats, nullable, $defs), temperature 1.2, max ${args['max-tokens']} tokens. Run: \`npm run bench -- tools\`.`,
     '',
     markdownTable(
       [

@@ -17,7 +17,7 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { REPO_ROOT, RunningPlatform, startPlatform } from '@llmp/testing';
+import { REPO_ROOT, RunningPlatform, STRUCTURED_SCHEMAS, startPlatform } from '@llmp/testing';
 
 const MODEL = 'stories260k';
 
@@ -475,6 +475,22 @@ describe('function calling and structured outputs (gateway + inference worker as
       expect(completed!.output).toEqual([expect.objectContaining({ type: 'function_call', arguments: args })]);
     });
 
+    it('names every streamed event: one write of `event: <type>` then `data: <json>`', async () => {
+      const res = await fetch(`${platform!.gateway.url}/v1/responses`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${platform!.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: MODEL, input: 'Hi', stream: true, max_output_tokens: 5 }),
+      });
+      const blocks = (await res.text()).split('\n\n').filter(Boolean);
+      expect(blocks.length).toBeGreaterThan(3);
+      for (const block of blocks) {
+        const [eventLine, dataLine, ...rest] = block.split('\n');
+        expect(rest).toEqual([]);
+        const data = JSON.parse(dataLine!.slice('data: '.length)) as { type: string; sequence_number: number };
+        expect(eventLine).toBe(`event: ${data.type}`);
+      }
+    });
+
     it('text.format json_schema: responses.parse() with zodTextFormat', async () => {
       const City = z.object({ city: z.string().max(16), population: z.number().int() });
       const res = await client.responses.parse({
@@ -490,56 +506,7 @@ describe('function calling and structured outputs (gateway + inference worker as
 
   describe('always valid', () => {
     /** Schemas that exercise every grammar construct: numbers, integers, enums, nesting, nulls, formats, refs. */
-    const SCHEMAS: Record<string, object> = {
-      order: {
-        type: 'object',
-        properties: {
-          id: { type: 'integer' },
-          total: { type: 'number' },
-          status: { type: 'string', enum: ['open', 'paid', 'void'] },
-          lines: {
-            type: 'array',
-            maxItems: 3,
-            items: {
-              type: 'object',
-              properties: { sku: { type: 'string', maxLength: 8 }, qty: { type: 'integer' } },
-              required: ['sku', 'qty'],
-              additionalProperties: false,
-            },
-          },
-        },
-        required: ['id', 'total', 'status', 'lines'],
-        additionalProperties: false,
-      },
-      event: {
-        type: 'object',
-        properties: {
-          on: { type: 'string', format: 'date' },
-          at: { type: 'string', format: 'time' },
-          note: { anyOf: [{ type: 'string', maxLength: 12 }, { type: 'null' }] },
-          flag: { type: 'boolean' },
-        },
-        required: ['on', 'at', 'note', 'flag'],
-        additionalProperties: false,
-      },
-      tree: {
-        type: 'object',
-        properties: {
-          root: { $ref: '#/$defs/leaf' },
-          more: { type: 'array', items: { $ref: '#/$defs/leaf' }, maxItems: 2 },
-        },
-        required: ['root', 'more'],
-        additionalProperties: false,
-        $defs: {
-          leaf: {
-            type: 'object',
-            properties: { name: { type: 'string', maxLength: 6 }, weight: { type: 'number' } },
-            required: ['name', 'weight'],
-            additionalProperties: false,
-          },
-        },
-      },
-    };
+    const SCHEMAS = STRUCTURED_SCHEMAS;
     const names = Object.keys(SCHEMAS);
     const RUNS = 200;
     const CONCURRENCY = 8;

@@ -3,3 +3,4 @@ export * from './process-harness';
 export * from './platform-harness';
 export * from './private-redis';
 export * from './rpc-service-harness';
+export * from './structured-schemas';

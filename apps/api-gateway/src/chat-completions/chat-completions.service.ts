@@ -9,6 +9,7 @@ import { keptSources, withSources } from '../generation/grounding';
 import { Grounding } from '../generation/grounding.service';
 import { toSampling } from '../generation/openai-mappers';
 import { chatToolRequest, toChatMessages } from './chat-tools';
+import { toolJobFields } from '../tools/tool-request';
 import { FunctionRegistry } from '../functions/function-registry.service';
 import { ServerToolLoop, serverTools } from './server-tool-loop.service';
 import { estimateTokens } from '../generation/token-estimate';
@@ -105,8 +106,7 @@ export class ChatCompletionsService {
         sampling,
         messages,
         dryRun,
-        ...tools.plan,
-        ...(tools.responseFormat ? { responseFormat: tools.responseFormat } : {}),
+        ...toolJobFields(tools),
       },
       dryRun,
       dryRunFields: sources ? (start) => ({ sources: kept(start) }) : undefined,

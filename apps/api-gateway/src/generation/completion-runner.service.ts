@@ -39,6 +39,8 @@ export interface CompletionFormat {
   usage(id: string, result: GenerationResult): unknown;
   /** Whether the stream ends with `data: [DONE]` (Chat Completions, Completions) or not (Responses). */
   doneMarker: boolean;
+  /** Whether each SSE event carries an `event:` line with its payload's `type` (Responses). */
+  namedEvents?: boolean;
   /** Events that end a failed stream; absent: a single `{error}` data event (Chat Completions' way). */
   failure?(id: string, error: StreamFailure): unknown[];
 }
@@ -74,6 +76,12 @@ export interface CompletionRun<N extends JobsOf<'inference'>> {
   complete?: (result: GenerationResult, start: StartEvent) => Promise<Record<string, unknown>>;
   /** Fields a dry run's answer gets beside the prompt and its context (the retrieved `sources`, …). */
   dryRunFields?: (start: StartEvent) => Record<string, unknown>;
+}
+
+/** Writes one event of a run's stream, named by its `type` when the endpoint names its events. */
+function send(sse: SseStream, run: { format: CompletionFormat }, event: unknown): void {
+  const type = (event as { type?: unknown } | null)?.type;
+  sse.data(event, run.format.namedEvents && typeof type === 'string' ? type : undefined);
 }
 
 /** How often a queued stream is told its place. */
@@ -129,14 +137,7 @@ export class CompletionRunner {
 
   async run<N extends JobsOf<'inference'>>(reply: FastifyReply, run: CompletionRun<N>): Promise<void> {
     const started = performance.now();
-    const spec = {
-      principal: run.principal,
-      endpoint: run.endpoint,
-      model: run.model,
-      reserveTokens: run.reserveTokens,
-      submit: () => this.client.submit(run.principal, run.model, run.job, run.payload),
-    };
-    await this.jobs.run(reply, spec, async ({ handle, deadline, record }) => {
+    await this.jobs.run(reply, this.spec(run), async ({ handle, deadline, record }) => {
       const id = `${run.idPrefix}${handle.jobId.replace(/-/g, '')}`;
       const finished = (result: GenerationResult) => {
         this.metrics.observeCompletion(run.model, started, result.usage.completionTokens);
@@ -186,14 +187,7 @@ export class CompletionRunner {
     run: Pick<CompletionRun<N>, 'principal' | 'endpoint' | 'reserveTokens' | 'model' | 'job' | 'payload'>,
   ): Promise<{ result: GenerationResult; start: StartEvent }> {
     const started = performance.now();
-    const spec = {
-      principal: run.principal,
-      endpoint: run.endpoint,
-      model: run.model,
-      reserveTokens: run.reserveTokens,
-      submit: () => this.client.submit(run.principal, run.model, run.job, run.payload),
-    };
-    return this.jobs.run(reply, spec, async ({ handle, deadline, record }) => {
+    return this.jobs.run(reply, this.spec(run), async ({ handle, deadline, record }) => {
       let start: StartEvent | null = null;
       for (;;) {
         const ev = await this.nextUseful(handle, deadline);
@@ -206,6 +200,18 @@ export class CompletionRunner {
         return { result: ev, start };
       }
     });
+  }
+
+  private spec<N extends JobsOf<'inference'>>(
+    run: Pick<CompletionRun<N>, 'principal' | 'endpoint' | 'reserveTokens' | 'model' | 'job' | 'payload'>,
+  ) {
+    return {
+      principal: run.principal,
+      endpoint: run.endpoint,
+      model: run.model,
+      reserveTokens: run.reserveTokens,
+      submit: () => this.client.submit(run.principal, run.model, run.job, run.payload),
+    };
   }
 
   private async stream<N extends JobsOf<'inference'>>(
@@ -221,7 +227,7 @@ export class CompletionRunner {
     let start = firstStart;
     const fail = (message: string, code = ApiErrorCode.WorkerFailed): void =>
       this.failStream(sse, run, handle, id, message, code);
-    for (const event of run.format.opening(id)) sse.data(event);
+    for (const event of run.format.opening(id)) send(sse, run, event);
     let sentText = false;
     for (;;) {
       const ev = await handle.next(deadline);
@@ -229,13 +235,13 @@ export class CompletionRunner {
         case 'delta':
           if (!sentText) this.metrics.observeFirstToken(run.model, started);
           sentText = true;
-          for (const event of run.format.delta(id, ev.text, ev.logprobs)) sse.data(event);
+          for (const event of run.format.delta(id, ev.text, ev.logprobs)) send(sse, run, event);
           break;
         case 'tool_call': {
           if (!sentText) this.metrics.observeFirstToken(run.model, started);
           sentText = true;
           const { type: _t, jobId: _j, ...fragment } = ev;
-          for (const event of run.format.toolCall?.(id, fragment) ?? []) sse.data(event);
+          for (const event of run.format.toolCall?.(id, fragment) ?? []) send(sse, run, event);
           break;
         }
         case 'start':
@@ -255,7 +261,7 @@ export class CompletionRunner {
             const code = err instanceof ApiError ? err.code : ApiErrorCode.ServiceUnavailable;
             return fail(`The reply could not be stored: ${(err as Error).message}`, code);
           }
-          for (const event of run.format.closing(id, ev, extra)) sse.data(event);
+          for (const event of run.format.closing(id, ev, extra)) send(sse, run, event);
           if (run.includeUsage) sse.data(run.format.usage(id, ev));
           sse.done(run.format.doneMarker);
           return;
@@ -279,7 +285,7 @@ export class CompletionRunner {
     const error = { message, type: API_ERROR_TABLE[code].type, code, param: null };
     const events = run.format.failure?.(id, error);
     if (!events) return sse.fail(error);
-    for (const event of events) sse.data(event);
+    for (const event of events) send(sse, run, event);
     sse.done(run.format.doneMarker);
   }
 

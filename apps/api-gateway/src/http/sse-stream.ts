@@ -15,8 +15,13 @@ export class SseStream {
       .send(this.body);
   }
 
-  data(payload: unknown): void {
-    if (!this.body.writableEnded) this.body.write(`data: ${JSON.stringify(payload)}\n\n`);
+  /**
+   * One event in a single write. `event` adds the SSE `event:` line (the Responses API names each event by its
+   * type, as OpenAI does; Chat Completions sends bare `data:` lines).
+   */
+  data(payload: unknown, event?: string): void {
+    if (this.body.writableEnded) return;
+    this.body.write(`${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(payload)}\n\n`);
   }
 
   /** An SSE comment line (`: text`): every SSE client skips it; people and proxies see the stream is alive. */

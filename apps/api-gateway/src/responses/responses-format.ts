@@ -48,6 +48,7 @@ type StreamItem = { index: number; closed?: boolean } & (
  */
 export class ResponsesFormat implements CompletionFormat {
   readonly doneMarker = false;
+  readonly namedEvents = true;
   private sequence = 0;
   private text = '';
   /** A stream's entries so far, for the closing events and the stored response. */

@@ -20,6 +20,7 @@ import { assertScope } from '../auth/require-scope.decorator';
 import { ChatHistoryClient } from '../conversations/chat-history.client';
 import { buildStatefulPrompt, checkToolAnswers, itemText } from '../conversations/conversation-prompt';
 import { responsesToolPlan } from './responses-tools';
+import { toolJobFields } from '../tools/tool-request';
 import { StatefulChat } from '../conversations/stateful-chat.service';
 import { ModelCatalog } from '../models/model-catalog.service';
 import { CompletionRunner, StartEvent, publicContext } from '../generation/completion-runner.service';
@@ -112,8 +113,7 @@ export class ResponsesService {
         sampling,
         messages,
         dryRun,
-        ...tools.plan,
-        ...(tools.responseFormat ? { responseFormat: tools.responseFormat } : {}),
+        ...toolJobFields(tools),
       },
       stream,
       includeUsage: false,

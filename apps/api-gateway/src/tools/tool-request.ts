@@ -92,3 +92,10 @@ export function planFormat(
   checkSchema(format.schema, param, 'the response format');
   return { type: 'json_schema', schema: format.schema };
 }
+
+/** The job fields of a resolved tool and format request. */
+export function toolJobFields(t: { plan: ToolPlan; responseFormat?: ResponseFormat }): ToolPlan & {
+  responseFormat?: ResponseFormat;
+} {
+  return { ...t.plan, ...(t.responseFormat ? { responseFormat: t.responseFormat } : {}) };
+}
