@@ -1,6 +1,6 @@
 import type { ChatCompletionRequest, ChatMessage, ResponseFormat } from '@llmp/contracts';
 import { ApiError, ApiErrorCode } from '@llmp/platform';
-import { ToolChoiceInput, ToolPlan, planFormat, planTools } from '../tools/tool-request';
+import { ToolChoiceInput, ToolPlan, planFormat, planTools, refuseFormatWithTools } from '../tools/tool-request';
 
 /** What a chat request asks of tools and formats, for the job. */
 export interface ChatToolRequest {
@@ -42,14 +42,7 @@ export function chatToolRequest(r: ChatCompletionRequest): ChatToolRequest {
     format?.type === 'json_schema' ? { type: 'json_schema', schema: format.json_schema.schema } : format,
     'response_format',
   );
-  if (plan.tools && responseFormat) {
-    throw new ApiError(
-      ApiErrorCode.UnsupportedParameter,
-      "'response_format' together with callable tools is not supported by this server: a reply is decoded under " +
-        'one grammar. Send tool_choice: none, or leave out response_format.',
-      'response_format',
-    );
-  }
+  refuseFormatWithTools(plan, responseFormat, 'response_format');
   if (plan.tools && r.logprobs) {
     throw new ApiError(
       ApiErrorCode.UnsupportedParameter,

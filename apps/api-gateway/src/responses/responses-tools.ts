@@ -1,6 +1,5 @@
 import type { ResponsesRequest } from '@llmp/contracts';
-import { ApiError, ApiErrorCode } from '@llmp/platform';
-import { ToolChoiceInput, planFormat, planTools } from '../tools/tool-request';
+import { ToolChoiceInput, planFormat, planTools, refuseFormatWithTools } from '../tools/tool-request';
 import type { ChatToolRequest } from '../chat-completions/chat-tools';
 
 /**
@@ -23,14 +22,7 @@ export function responsesToolPlan(r: ResponsesRequest): Omit<ChatToolRequest, 'l
     format?.type === 'json_schema' ? { type: 'json_schema', schema: format.schema } : format,
     'text.format',
   );
-  if (plan.tools && responseFormat) {
-    throw new ApiError(
-      ApiErrorCode.UnsupportedParameter,
-      "'text.format' together with callable function tools is not supported by this server: a reply is decoded " +
-        "under one grammar. Send tool_choice: 'none', or leave out text.format.",
-      'text.format',
-    );
-  }
+  refuseFormatWithTools(plan, responseFormat, 'text.format');
   return { plan, responseFormat };
 }
 

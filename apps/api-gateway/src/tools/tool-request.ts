@@ -99,3 +99,18 @@ export function toolJobFields(t: { plan: ToolPlan; responseFormat?: ResponseForm
 } {
   return { ...t.plan, ...(t.responseFormat ? { responseFormat: t.responseFormat } : {}) };
 }
+
+/**
+ * A reply is decoded under one grammar: either the function-call grammar or the response format's, so asking
+ * for both while tools may be called is refused (`param` names the format field of the endpoint).
+ */
+export function refuseFormatWithTools(plan: ToolPlan, format: ResponseFormat | undefined, param: string): void {
+  if (!plan.tools || !format) return;
+  throw new ApiError(
+    ApiErrorCode.UnsupportedParameter,
+    `'${param}' together with callable tools is not supported by this server: a reply is decoded under one ` +
+      "grammar. Send tool_choice: 'none', or leave out " +
+      `${param}.`,
+    param,
+  );
+}

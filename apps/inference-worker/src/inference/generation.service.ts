@@ -27,6 +27,9 @@ import { SchemaValidator, toGrammarSchema } from '@llmp/platform';
 
 export type { GenerationHooks } from './output-collector';
 
+/** Response-format grammars kept compiled (oldest dropped first). */
+const GRAMMAR_CACHE_LIMIT = 64;
+
 /** Prompt tokens a completion's first text is detokenized after (SentencePiece needs one; a few are plenty). */
 const DETOKENIZER_CONTEXT = 8;
 
@@ -34,6 +37,8 @@ const DETOKENIZER_CONTEXT = 8;
 @Injectable()
 export class GenerationService {
   private readonly validator = new SchemaValidator();
+  /** Compiled response-format grammars by model and schema: a client sends the same format with every request. */
+  private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
 
   async chat(model: LoadedModel, payload: ChatCompleteV1Payload, hooks: GenerationHooks): Promise<GenerationResult> {
     this.requireCapability(model, 'chat');
@@ -187,9 +192,19 @@ export class GenerationService {
 
   /** The grammar a response format decodes under (the gateway already checked the schema is expressible). */
   private grammarFor(model: LoadedModel, format: ResponseFormat): Promise<LlamaGrammar> {
-    const llama = model.model.llama;
-    if (format.type === 'json_object') return llama.getGrammarFor('json');
-    return llama.createGrammarForJsonSchema(toGrammarSchema(format.schema) as never);
+    const key = `${model.id}\n${JSON.stringify(format)}`;
+    let grammar = this.grammars.get(key);
+    if (!grammar) {
+      const llama = model.model.llama;
+      grammar =
+        format.type === 'json_object'
+          ? llama.getGrammarFor('json')
+          : llama.createGrammarForJsonSchema(toGrammarSchema(format.schema) as never);
+      grammar.catch(() => this.grammars.delete(key));
+      if (this.grammars.size >= GRAMMAR_CACHE_LIMIT) this.grammars.delete(this.grammars.keys().next().value!);
+      this.grammars.set(key, grammar);
+    }
+    return grammar;
   }
 
   /** The grammar should make this impossible; a reply that still fails is the worker's fault, never passed on. */
