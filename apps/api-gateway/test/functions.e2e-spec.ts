@@ -1,9 +1,11 @@
 /**
  * Server-side functions: GET /v1/functions, `tool_execution: 'server'` running the built-ins (get_weather against
  * a local server speaking wttr.in's API) and the tools of MCP servers (a fixture over stdio and streamable HTTP),
- * errors fed back to the model, and the 400 for a tool the server cannot run. *
+ * errors fed back to the model, streamed loops (steps as extension chunks the SDK skips), loops on a stored
+ * conversation, and the 400 for a tool the server cannot run.
  * Needs a build first (`npm run build && npx jest apps/api-gateway/test/functions.e2e-spec.ts`).
  */
+import type OpenAI from 'openai';
 import type { RunningPlatform } from '@llmp/testing';
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer, Server } from 'node:http';
@@ -14,6 +16,7 @@ import { MODEL, tools, usePlatform, user } from './support/tool-fixtures';
 
 describe('server-side functions: built-ins and MCP tools (gateway + inference worker + fixtures as processes)', () => {
   let platform: RunningPlatform | undefined;
+  let client: OpenAI;
   let weather: Server;
   const weatherAsked: string[] = [];
   let mcpHttp: ChildProcess | undefined;
@@ -56,9 +59,11 @@ describe('server-side functions: built-ins and MCP tools (gateway + inference wo
           { name: 'remote', url: `http://127.0.0.1:${mcpPort}/mcp` },
         ]),
       },
+      chatHistory: true,
     }),
-    (p) => {
+    (p, c) => {
       platform = p;
+      client = c;
     },
   );
 
@@ -147,6 +152,75 @@ describe('server-side functions: built-ins and MCP tools (gateway + inference wo
       expect(['stop', 'length']).toContain(body.choices[0]!.finish_reason);
       expect(body.choices[0]!.message.tool_calls).toBeUndefined();
       expect(body.usage.completion_tokens).toBeGreaterThan(0);
+    });
+
+    it('a streamed loop sends each step as a tool_step chunk and the answer as content the SDK assembles', async () => {
+      const stream = client.chat.completions.stream({
+        model: MODEL,
+        // Room for the tiny model's call (a call cut off by max_tokens ends the loop with finish_reason length).
+        max_tokens: 150,
+        messages: user('What is the weather in Oslo?'),
+        tools: [{ type: 'function', function: { name: 'get_weather' } }],
+        tool_choice: { type: 'function', function: { name: 'get_weather' } },
+        stream_options: { include_usage: true },
+        tool_execution: 'server',
+      });
+      const chunks: Record<string, unknown>[] = [];
+      let content = '';
+      for await (const chunk of stream) {
+        chunks.push(chunk as unknown as Record<string, unknown>);
+        content += chunk.choices[0]?.delta.content ?? '';
+      }
+      const final = await stream.finalChatCompletion();
+      type Step = { step: number; calls: { name: string; output: string; error: boolean }[] };
+      const steps = chunks.filter((c) => c['tool_step']).map((c) => c['tool_step'] as Step);
+      expect(steps[0]).toMatchObject({
+        step: 0,
+        calls: [expect.objectContaining({ name: 'get_weather', error: false })],
+      });
+      expect(JSON.parse(steps[0]!.calls[0]!.output)).toMatchObject({ conditions: 'Fog' });
+      // Step chunks carry no choices, so the SDK's message is the streamed text alone, with no tool calls.
+      expect(final.choices[0]!.message.content).toBe(content);
+      expect(final.choices[0]!.message.tool_calls ?? []).toEqual([]);
+      expect(['stop', 'length']).toContain(final.choices[0]!.finish_reason);
+      const closing = chunks.find((c) => (c['choices'] as { finish_reason: string | null }[])[0]?.finish_reason);
+      expect((closing!['tool_trace'] as Step['calls'])[0]).toMatchObject({ name: 'get_weather', step: 0 });
+      // One id for the whole loop, and usage summed over its steps at the end.
+      expect(new Set(chunks.map((c) => c['id'])).size).toBe(1);
+      const usage = chunks[chunks.length - 1]!['usage'] as { completion_tokens: number; prompt_tokens: number };
+      expect(usage.completion_tokens).toBeGreaterThan(0);
+      expect(usage.prompt_tokens).toBeGreaterThan(0);
+    });
+
+    it('a loop on a stored conversation appends the question and the final answer', async () => {
+      const conv = await fetch(`${platform!.gateway.url}/v1/conversations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${platform!.apiKey}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      const { id } = (await conv.json()) as { id: string };
+      const res = await post({
+        conversation_id: id,
+        messages: user('Weather in Rome?'),
+        tools: [{ type: 'function', function: { name: 'get_weather' } }],
+        tool_choice: 'required',
+        tool_execution: 'server',
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as {
+        conversation_id: string;
+        choices: { message: { content: string } }[];
+        tool_trace: unknown[];
+      };
+      expect(body.conversation_id).toBe(id);
+      expect(body.tool_trace.length).toBeGreaterThanOrEqual(1);
+      const items = await fetch(`${platform!.gateway.url}/v1/conversations/${id}/items?order=asc`, {
+        headers: { authorization: `Bearer ${platform!.apiKey}` },
+      });
+      const list = (await items.json()) as { data: { role: string; content: { text: string }[] }[] };
+      expect(list.data.map((i) => i.role)).toEqual(['user', 'assistant']);
+      expect(list.data[0]!.content[0]!.text).toBe('Weather in Rome?');
+      expect(list.data[1]!.content[0]!.text).toBe(body.choices[0]!.message.content);
     });
 
     it('a function that fails gives the model an error result, not a failed request', async () => {

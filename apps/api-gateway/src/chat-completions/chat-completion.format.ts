@@ -89,3 +89,19 @@ export function chatFormat(model: string, logprobs = false, legacy = false): Com
 }
 
 const pick = (c: { name: string; arguments: string }) => ({ name: c.name, arguments: c.arguments });
+
+/**
+ * The extension chunk a streamed `tool_execution: 'server'` loop sends after running a step's calls: no choices
+ * (standard clients skip it, as they skip the usage chunk), the calls with their outputs in `tool_step`.
+ */
+export function toolStepChunk(id: string, model: string, step: number, calls: unknown[]) {
+  return {
+    id,
+    object: 'chat.completion.chunk' as const,
+    created: now(),
+    model,
+    system_fingerprint: SYSTEM_FINGERPRINT,
+    choices: [],
+    tool_step: { step, calls },
+  };
+}

@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import type { ChatCompletionRequest, ItemInput, Principal, RetrievalSource, ToolDefinition } from '@llmp/contracts';
+import type {
+  ChatCompletionRequest,
+  GenerationResult,
+  ItemInput,
+  Principal,
+  RetrievalSource,
+  ToolDefinition,
+} from '@llmp/contracts';
 import { ApiError, ApiErrorCode } from '@llmp/platform';
 import { assertScope } from '../auth/require-scope.decorator';
 import { StatefulChat } from '../conversations/stateful-chat.service';
@@ -50,13 +57,6 @@ export class ChatCompletionsService {
     if (conversationId)
       assertScope(principal, dryRun ? 'conversations.read' : 'conversations.write', 'conversation_id');
     const server = request.tool_execution === 'server';
-    if (server && (stream || conversationId || request.file_search)) {
-      throw new ApiError(
-        ApiErrorCode.UnsupportedParameter,
-        `tool_execution 'server' cannot be combined with ${stream ? 'stream' : conversationId ? 'conversation_id' : 'file_search'} yet.`,
-        'tool_execution',
-      );
-    }
     const tools = chatToolRequest(
       server ? { ...request, tools: serverTools(this.functions, request).map(asTool), functions: undefined } : request,
     );
@@ -79,15 +79,34 @@ export class ChatCompletionsService {
     const prompt = conversationId ? await this.stateful.promptFor(principal, conversationId, input) : stateless;
     const messages = sources ? withSources(prompt, sources) : prompt;
     const kept = (start: StartEvent) => keptSources(sources ?? [], start.context?.droppedIds);
+    const complete =
+      conversationId || sources
+        ? async (result: GenerationResult, start: StartEvent) => {
+            const extra: Record<string, unknown> = sources ? { sources: kept(start) } : {};
+            if (!conversationId) return extra;
+            await this.stateful.append(principal, conversationId, input, result, start.jobId);
+            return { ...extra, conversation_id: conversationId, context: publicContext(start) };
+          }
+        : undefined;
+    const includeUsage = request.stream_options?.include_usage ?? false;
     if (server && !dryRun) {
-      const base = { requestId, model: model.id, stream: false, sampling, dryRun: false };
-      return this.loop.run(
-        reply,
-        { ...base, ...(tools.responseFormat ? { responseFormat: tools.responseFormat } : {}) },
-        { principal, defaultMaxTokens: model.default_max_tokens },
+      return this.loop.run(reply, {
+        base: {
+          requestId,
+          model: model.id,
+          stream,
+          sampling,
+          dryRun: false,
+          ...(tools.responseFormat ? { responseFormat: tools.responseFormat } : {}),
+        },
+        principal,
+        defaultMaxTokens: model.default_max_tokens,
         messages,
         tools,
-      );
+        stream,
+        includeUsage,
+        complete,
+      });
     }
     await this.runner.run(reply, {
       principal,
@@ -110,17 +129,9 @@ export class ChatCompletionsService {
       },
       dryRun,
       dryRunFields: sources ? (start) => ({ sources: kept(start) }) : undefined,
-      complete:
-        conversationId || sources
-          ? async (result, start) => {
-              const extra: Record<string, unknown> = sources ? { sources: kept(start) } : {};
-              if (!conversationId) return extra;
-              await this.stateful.append(principal, conversationId, input, result, start.jobId);
-              return { ...extra, conversation_id: conversationId, context: publicContext(start) };
-            }
-          : undefined,
+      complete,
       stream,
-      includeUsage: request.stream_options?.include_usage ?? false,
+      includeUsage,
       idPrefix: 'chatcmpl-',
       format: chatFormat(model.id, sampling.logprobs != null, tools.legacy),
     });

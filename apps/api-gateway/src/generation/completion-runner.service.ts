@@ -84,6 +84,8 @@ function send(sse: SseStream, run: { format: CompletionFormat }, event: unknown)
   sse.data(event, run.format.namedEvents && typeof type === 'string' ? type : undefined);
 }
 
+const MID_GENERATION_FAILURE = 'The worker serving this request failed mid-generation';
+
 /** How often a queued stream is told its place. */
 const QUEUE_NOTICE_MS = 1000;
 
@@ -180,24 +182,45 @@ export class CompletionRunner {
 
   /**
    * Runs a job to its end without answering the client (a step of a server-side tool loop): metered and cancelled
-   * with the request like any other job; worker errors are thrown as API errors.
+   * with the request like any other job; worker errors are thrown as API errors. `onText` receives the text as it
+   * is generated (a streamed loop forwards it); once some has been given, a worker's retry is a failure, since
+   * the text of the failed attempt is already out.
    */
   async collect<N extends JobsOf<'inference'>>(
     reply: FastifyReply,
     run: Pick<CompletionRun<N>, 'principal' | 'endpoint' | 'reserveTokens' | 'model' | 'job' | 'payload'>,
+    onText?: (text: string) => void,
   ): Promise<{ result: GenerationResult; start: StartEvent }> {
     const started = performance.now();
     return this.jobs.run(reply, this.spec(run), async ({ handle, deadline, record }) => {
       let start: StartEvent | null = null;
+      let sent = false;
       for (;;) {
-        const ev = await this.nextUseful(handle, deadline);
-        if (ev.type === 'error') throw toApiError(ev);
-        if (ev.type === 'start') start = ev;
-        if (ev.type !== 'end') continue;
-        if (!start) throw new ApiError(ApiErrorCode.WorkerFailed, 'The worker answered out of order');
-        this.metrics.observeCompletion(run.model, started, ev.usage.completionTokens);
-        record(ev.usage);
-        return { result: ev, start };
+        const ev = await handle.next(deadline);
+        switch (ev.type) {
+          case 'error':
+            if (ev.retrying && !sent) continue;
+            throw toApiError(ev);
+          case 'delta':
+            if (onText && ev.text) {
+              if (!sent) this.metrics.observeFirstToken(run.model, started);
+              sent = true;
+              onText(ev.text);
+            }
+            continue;
+          case 'start':
+            if (sent) throw new ApiError(ApiErrorCode.WorkerFailed, MID_GENERATION_FAILURE);
+            start = ev;
+            continue;
+          case 'end':
+            if (!start) throw new ApiError(ApiErrorCode.WorkerFailed, 'The worker answered out of order');
+            this.metrics.observeCompletion(run.model, started, ev.usage.completionTokens);
+            record(ev.usage);
+            return { result: ev, start };
+          default:
+            // Calls arrive whole in the end event; embeddings belong to other jobs.
+            continue;
+        }
       }
     });
   }
@@ -246,7 +269,7 @@ export class CompletionRunner {
         }
         case 'start':
           // A new attempt after a worker died: transparent unless the client already has text of the old one.
-          if (sentText) return fail('The worker serving this request failed mid-generation');
+          if (sentText) return fail(MID_GENERATION_FAILURE);
           start = ev;
           break;
         case 'error':
