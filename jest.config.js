@@ -17,6 +17,7 @@ const common = {
   moduleNameMapper: {
     '^@llmp/contracts$': '<rootDir>/libs/contracts/src/index.ts',
     '^@llmp/platform$': '<rootDir>/libs/platform/src/index.ts',
+    '^@llmp/documents$': '<rootDir>/libs/documents/src/index.ts',
     '^@llmp/testing$': '<rootDir>/libs/testing/src/index.ts',
   },
   rootDir: __dirname,

@@ -2,12 +2,15 @@
 // (potion-base-2m), an inference worker (stories260k) and the gateway run as real processes; the official `openai`
 // package drives the Responses `file_search` tool (results, item shape, streaming order, previous_response_id and
 // conversations) and Chat Completions with the `file_search` extension (sources, dry run); raw fetch drives the
-// seeds' `/v1/rag/*` routes; another user's vector store is a 404.
+// seeds' `/v1/rag/*` routes; another user's vector store is a 404. Responses `input_file` parts (inline PDF,
+// uploaded file_id) are read through the same extractors.
 //
 // Needs a build first (`npm run build`): the apps start from dist/.
 import OpenAI, { APIError, toFile } from 'openai';
 import type { Response, ResponseFileSearchToolCall, ResponseOutputMessage } from 'openai/resources/responses/responses';
-import { RunningPlatform, registerUser, startPlatform } from '@llmp/testing';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, RunningPlatform, registerUser, startPlatform } from '@llmp/testing';
 
 jest.setTimeout(240_000);
 
@@ -315,5 +318,72 @@ describe("the seeds' /v1/rag routes", () => {
     const res = await post('/v1/rag/search', { query: 'Moon', limit: 5 }, bobToken);
     expect(res.status).toBe(200);
     expect(res.body.count).toBe(0);
+  });
+});
+
+describe('Responses input_file parts (text extracted by the gateway)', () => {
+  const SAMPLE_PDF = readFileSync(join(REPO_ROOT, 'libs/documents/test/fixtures/sample.pdf'));
+  const withFile = (file: object, text = 'What does the file say?') => [
+    {
+      role: 'user',
+      content: [
+        { type: 'input_text', text },
+        { type: 'input_file', ...file },
+      ],
+    },
+  ];
+
+  it('reads an inline PDF (a data URL): the model gets its text, and the stored input keeps it', async () => {
+    const file = { filename: 'harbour.pdf', file_data: `data:application/pdf;base64,${SAMPLE_PDF.toString('base64')}` };
+    const dry = await post('/v1/responses', { model: MODEL, input: withFile(file), dry_run: true });
+    expect(dry.status).toBe(200);
+    expect(dry.body.prompt).toContain('<file name="harbour.pdf">');
+    expect(dry.body.prompt).toContain('The north beacon was repaired in March.');
+    expect(dry.body.prompt).toContain('The Aurora delivered oil and bread.');
+
+    const r = await alice.responses.create({ model: MODEL, max_output_tokens: 8, input: withFile(file) as never });
+    expect(r.status).toMatch(/completed|incomplete/);
+    expect(r.usage!.input_tokens).toBe(dry.body.usage.prompt_tokens);
+    const items = await alice.responses.inputItems.list(r.id);
+    const parts = (items.data[0] as { content: { type: string; text: string }[] }).content;
+    expect(parts.map((p) => p.type)).toEqual(['input_text', 'input_text']);
+    expect(parts[1]!.text).toContain('The north beacon was repaired in March.');
+  });
+
+  it('reads an uploaded file by file_id, and only its owner may', async () => {
+    const dry = await post('/v1/responses', { model: MODEL, input: withFile({ file_id: breadFileId }), dry_run: true });
+    expect(dry.status).toBe(200);
+    expect(dry.body.prompt).toContain(BREAD.trim());
+    const other = await post(
+      '/v1/responses',
+      { model: MODEL, input: withFile({ file_id: breadFileId }), dry_run: true },
+      bobToken,
+    );
+    expect(other.status).toBe(404);
+  });
+
+  it('refuses file_url, broken files and parts without a source with a 400 naming the part', async () => {
+    const cases: [object, string, string][] = [
+      [{ file_url: 'http://169.254.169.254/latest' }, 'unsupported_parameter', 'input[0].content[1].file_url'],
+      [
+        { filename: 'x.pdf', file_data: Buffer.from('not a pdf').toString('base64') },
+        'invalid_request',
+        'input[0].content[1]',
+      ],
+      [{ filename: 'x.txt', file_data: 'not base64!' }, 'invalid_request', 'input[0].content[1].file_data'],
+      [{ filename: 'x.txt' }, 'invalid_request', 'input[0].content[1]'],
+    ];
+    for (const [file, code, param] of cases) {
+      const res = await post('/v1/responses', { model: MODEL, input: withFile(file) });
+      expect({
+        status: res.status,
+        code: res.body.error.code,
+        param: res.body.error.param,
+      }).toEqual({
+        status: 400,
+        code,
+        param,
+      });
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { InputFiles } from '../retrieval/input-files.service';
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
@@ -51,13 +52,16 @@ export class ResponsesService {
     private readonly history: ChatHistoryClient,
     private readonly stateful: StatefulChat,
     private readonly grounding: Grounding,
+    private readonly files: InputFiles,
   ) {}
 
   async create(reply: FastifyReply, p: Principal, request: ResponsesRequest, requestId: string, dryRun: boolean) {
     const model = this.catalog.require(request.model, p, 'chat');
     const tools = responsesToolPlan(request);
     const input: ItemInput[] =
-      typeof request.input === 'string' ? [{ type: 'message', role: 'user', content: request.input }] : request.input;
+      typeof request.input === 'string'
+        ? [{ type: 'message', role: 'user', content: request.input }]
+        : await this.files.toItems(p, request.input);
     const conversationId =
       typeof request.conversation === 'string' ? request.conversation : (request.conversation?.id ?? null);
     const previousId = request.previous_response_id ?? null;

@@ -62,12 +62,16 @@ export const FunctionCallOutputInputSchema = z.object({
  * type fails on `type`, an unknown role on `role` (`items[0].role`).
  */
 export const ItemInputSchema = z.preprocess(
-  (v) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v) && !('type' in v) && 'role' in v
-      ? { ...v, type: 'message' }
-      : v,
+  asEasyMessage,
   z.discriminatedUnion('type', [MessageInputSchema, FunctionCallInputSchema, FunctionCallOutputInputSchema]),
 );
+
+/** `{role, content}` without `type` is a message (OpenAI's EasyInputMessage). */
+export function asEasyMessage(v: unknown): unknown {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !('type' in v) && 'role' in v
+    ? { ...v, type: 'message' }
+    : v;
+}
 export type ItemInput = z.infer<typeof ItemInputSchema>;
 export type ItemType = ItemInput['type'];
 

@@ -1,11 +1,50 @@
 import { z } from 'zod';
-import { ItemInputSchema, MetadataSchema } from '../chat-history/conversations.schemas';
+import {
+  ContentPartInputSchema,
+  FunctionCallInputSchema,
+  FunctionCallOutputInputSchema,
+  MAX_ITEM_TEXT_CHARS,
+  MessageInputSchema,
+  MetadataSchema,
+  asEasyMessage,
+} from '../chat-history/conversations.schemas';
 import { MAX_TOP_LOGPROBS } from '../queue/inference.jobs';
 import { FileSearchToolSchema, INCLUDE_FILE_SEARCH_RESULTS } from './file-search.dto';
 import { FunctionNameSchema } from './chat-completions.dto';
 import { UNSUPPORTED_PARAMETER, asksForNothing, onlyValues, servedFields } from './served-fields';
 
 export * from './file-search.dto';
+
+/**
+ * An `input_file` part: a file given inline (`file_data`, a data URL or bare base64, with `filename`) or by the id
+ * of an uploaded file. The gateway extracts its text (PDF, docx, HTML, CSV, JSON, text) and gives the model that;
+ * `file_url` is refused (the server fetches no URLs for clients). Exactly one source is checked by the gateway.
+ */
+export const InputFilePartSchema = z.object({
+  type: z.literal('input_file'),
+  file_id: z.string().min(1).max(256).nullable().optional(),
+  file_data: z.string().min(1).nullable().optional(),
+  file_url: z.string().min(1).nullable().optional(),
+  filename: z.string().min(1).max(256).nullable().optional(),
+});
+export type InputFilePart = z.infer<typeof InputFilePartSchema>;
+
+/** A Responses input message: the stored item's parts, and `input_file` parts (replaced by their text). */
+const ResponsesMessageInputSchema = MessageInputSchema.extend({
+  content: z.union([
+    z.string().max(MAX_ITEM_TEXT_CHARS),
+    z
+      .array(z.discriminatedUnion('type', [...ContentPartInputSchema.options, InputFilePartSchema]))
+      .min(1)
+      .max(64),
+  ]),
+});
+
+export const ResponsesInputItemSchema = z.preprocess(
+  asEasyMessage,
+  z.discriminatedUnion('type', [ResponsesMessageInputSchema, FunctionCallInputSchema, FunctionCallOutputInputSchema]),
+);
+export type ResponsesInputItem = z.infer<typeof ResponsesInputItemSchema>;
 
 const TextFormatSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('text') }),
@@ -97,31 +136,22 @@ export const ResponsesToolChoiceSchema = z
 export type ResponsesToolChoice = z.infer<typeof ResponsesToolChoiceSchema>;
 
 /**
- * Content parts the served models cannot read get a 400 saying so (rather than "invalid input"): images need a
- * vision model, and every model this deployment serves reads text only; inline files are not extracted yet.
+ * Images get a 400 saying the model cannot read them (rather than "invalid input"): they need a vision model, and
+ * every model this deployment serves reads text only.
  */
-function refuseMediaParts(input: unknown, ctx: z.RefinementCtx): unknown {
+function refuseImageParts(input: unknown, ctx: z.RefinementCtx): unknown {
   if (!Array.isArray(input)) return input;
   input.forEach((item: unknown, i) => {
     const parts = (item as { content?: unknown } | null)?.content;
     if (!Array.isArray(parts)) return;
     parts.forEach((part: unknown, j) => {
-      const type = (part as { type?: unknown } | null)?.type;
-      if (type === 'input_image') {
+      if ((part as { type?: unknown } | null)?.type === 'input_image') {
         ctx.addIssue({
           code: 'custom',
           path: [i, 'content', j],
           message:
             'This model cannot read images: input_image needs a vision model, and the models served here read text only.',
           params: { code: 'unsupported_capability' },
-        });
-      } else if (type === 'input_file') {
-        ctx.addIssue({
-          code: 'custom',
-          path: [i, 'content', j],
-          message:
-            'input_file parts are not supported by this server yet: upload the file (POST /v1/files), add it to a vector store and use the file_search tool.',
-          params: { code: UNSUPPORTED_PARAMETER },
         });
       }
     });
@@ -146,7 +176,7 @@ const RESPONSES_UNSERVED: Record<string, (v: unknown) => boolean> = {
 export const ResponsesRequestSchema = servedFields(
   {
     model: z.string().min(1),
-    input: z.preprocess(refuseMediaParts, z.union([z.string(), z.array(ItemInputSchema).min(1)])),
+    input: z.preprocess(refuseImageParts, z.union([z.string(), z.array(ResponsesInputItemSchema).min(1)])),
     instructions: z.string().max(100_000).nullable().optional(),
     conversation: z
       .union([z.string().min(1), z.object({ id: z.string().min(1) })])

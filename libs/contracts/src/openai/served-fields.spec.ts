@@ -127,18 +127,20 @@ describe('served fields', () => {
     ).toBe('tools.0.function.name');
   });
 
-  it('refuses input_image as a capability the models lack, and input_file as unsupported', () => {
+  it('refuses input_image as a capability the models lack, and accepts input_file parts for the gateway', () => {
     const input = (part: object) => [{ role: 'user', content: [{ type: 'input_text', text: 'see' }, part] }];
     expect(
       firstIssue(
         ResponsesRequestSchema.safeParse({ model: 'm', input: input({ type: 'input_image', image_url: 'data:x' }) }),
       ),
     ).toEqual({ path: 'input.0.content.1', code: 'unsupported_capability' });
+    const file = { type: 'input_file', file_data: 'data:text/plain;base64,aGk=', filename: 'a.txt' };
+    expect(ResponsesRequestSchema.parse({ model: 'm', input: input(file) }).input).toEqual(
+      input(file).map((m) => ({ ...m, type: 'message' })),
+    );
     expect(
-      firstIssue(
-        ResponsesRequestSchema.safeParse({ model: 'm', input: input({ type: 'input_file', file_data: 'x' }) }),
-      ),
-    ).toEqual({ path: 'input.0.content.1', code: UNSUPPORTED_PARAMETER });
+      firstIssue(ResponsesRequestSchema.safeParse({ model: 'm', input: input({ type: 'input_file', file_id: 7 }) })),
+    ).toMatchObject({ path: expect.stringMatching(/^input/) });
   });
 
   it('serves Responses function tools and refuses the other hosted tools', () => {

@@ -15,7 +15,7 @@ import { FilesRepository } from '../../files/files.repository';
 import { VectorStoreFilesRepository } from '../../vector-stores/vector-store-files.repository';
 import { VectorStoresRepository } from '../../vector-stores/vector-stores.repository';
 import { chunkText, resolveChunkOptions } from '../chunking';
-import { ExtractError, extractText } from '../extract';
+import { ExtractError, extractText } from '@llmp/documents';
 import { ChunkTokenizers } from './chunk-tokenizers.service';
 
 /** A failure that retrying cannot mend: the file is marked failed at once. */

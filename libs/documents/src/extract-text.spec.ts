@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExtractError, SUPPORTED_EXTENSIONS, extractText } from './index';
 
-const fixtures = join(__dirname, '../../../test/fixtures');
+const fixtures = join(__dirname, '../test/fixtures');
 const fixture = (name: string): Buffer => readFileSync(join(fixtures, name));
 const extract = (content: string | Buffer, filename: string, mimeType?: string) =>
   extractText({ bytes: Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8'), filename, mimeType });
