@@ -217,8 +217,8 @@ export class CompletionRunner {
             this.metrics.observeCompletion(run.model, started, ev.usage.completionTokens);
             record(ev.usage);
             return { result: ev, start };
-          default:
-            // Calls arrive whole in the end event; embeddings belong to other jobs.
+          case 'tool_call': // calls arrive whole in the end event
+          case 'embeddings': // only embedding jobs publish it
             continue;
         }
       }
