@@ -8,8 +8,9 @@
 //                                 [--verbose] [--json FILE] [--model stories260k] [--max-tokens 256]
 //                                 [--runner PATH_TO_BUN] [--dist DIR] [--keep]
 //
-// The suite's folder comes from --suite or OPEN_RESPONSES_DIR; it needs its dependencies (zod) installed and bun
-// (`npm i bun zod@3` there gives node_modules/.bin/bun, which is used when present; else `bun` on the PATH).
+// The suite's folder comes from --suite or OPEN_RESPONSES_DIR. It needs zod 3 and bun, not its whole package.json
+// (astro and the rest): e.g. `npm i bun zod@3.25.76` in a folder of its own, linked as <suite>/node_modules; its
+// node_modules/.bin/bun is used when present, else `bun` on the PATH (or --runner).
 // --dist runs another build (e.g. a copy of dist/ others cannot rebuild under you); its packages must resolve from
 // there (a node_modules link beside it). --keep leaves the platform running after the suite (Ctrl-C stops it).
 // Exits 1 when a test fails. Everything it starts is stopped at the end; its database and Redis keys are deleted.

@@ -1,8 +1,8 @@
 /**
  * Function calling and structured outputs on Chat Completions, with the official `openai` SDK against a real
  * gateway and inference worker (stories260K): tool_choice modes × stream and non-stream × parallel calls × the
- * legacy functions API × json_schema, `parse()` with a zod schema, `runTools()`'s loop, and the 400s for bad
- * tool input. The model is tiny and writes nonsense, so what is asserted is the shape and validity the grammar
+ * legacy functions API × json_schema, `parse()` with a zod schema, `runTools()`'s loop, calls and tool results
+ * stored in a conversation (`conversation_id`), and the 400s for bad tool input. The model is tiny and writes nonsense, so what is asserted is the shape and validity the grammar
  * guarantees, never what the values say. *
  * Needs a build first (`npm run build && npx jest apps/api-gateway/test/tools-chat.e2e-spec.ts`).
  */
@@ -16,7 +16,7 @@ describe('function calling and structured outputs on Chat Completions (gateway +
   let platform: RunningPlatform | undefined;
   let client: OpenAI;
   usePlatform(
-    () => ({}),
+    () => ({ chatHistory: true }),
     (p, c) => {
       platform = p;
       client = c;
@@ -221,6 +221,55 @@ describe('function calling and structured outputs on Chat Completions (gateway +
     expect(prompt).toContain('get_weather');
     expect(prompt).toContain('"temperature": 21');
     expect(prompt).toContain('Paris');
+  });
+
+  it('on a stored conversation: the call is stored, and a later tool message answers it from the history', async () => {
+    const conversation = await client.conversations.create({});
+    const ask = (body: object) =>
+      client.chat.completions.create({
+        model: MODEL,
+        max_tokens: 150,
+        seed: 5,
+        tools,
+        ...body,
+      } as never) as unknown as Promise<OpenAI.ChatCompletion & { conversation_id: string }>;
+    const first = await ask({
+      messages: user('What is the weather in Paris?'),
+      tool_choice: { type: 'function', function: { name: 'get_weather' } },
+      conversation_id: conversation.id,
+    });
+    const call = first.choices[0]!.message.tool_calls![0]!;
+    if (call.type !== 'function') throw new Error('not a function call');
+    expect(first.conversation_id).toBe(conversation.id);
+    // Only the tool result is sent: the call it answers is in the stored history.
+    const second = await ask({
+      messages: [{ role: 'tool', tool_call_id: call.id, content: '{"temperature": 17, "conditions": "fog"}' }],
+      tool_choice: 'none',
+      max_tokens: 10,
+      conversation_id: conversation.id,
+    });
+    expect(second.choices[0]!.message.tool_calls).toBeUndefined();
+    const items = await client.conversations.items.list(conversation.id, { order: 'asc' });
+    const stored = items.data.map((i) => (i.type === 'message' ? `message:${i.role}` : i.type));
+    expect(stored.slice(0, 3)).toEqual(['message:user', 'function_call', 'function_call_output']);
+    expect(stored[3]).toBe('message:assistant');
+    expect(items.data[1]).toMatchObject({ call_id: call.id, name: 'get_weather', arguments: call.function.arguments });
+    // A result for a call the conversation never made is a 400, and nothing is stored.
+    await expectApiError(
+      ask({ messages: [{ role: 'tool', tool_call_id: 'call_nope', content: '1' }], conversation_id: conversation.id }),
+      { status: 400, param: 'messages' },
+    );
+    expect((await client.conversations.items.list(conversation.id)).data).toHaveLength(items.data.length);
+    // The legacy functions carry no call ids to store.
+    await expectApiError(
+      client.chat.completions.create({
+        model: MODEL,
+        messages: user('x'),
+        functions: [{ name: 'f' }],
+        conversation_id: conversation.id,
+      } as never),
+      { status: 400, param: 'functions' },
+    );
   });
 
   it('json_schema: parse() with a zod schema returns a parsed, valid object', async () => {

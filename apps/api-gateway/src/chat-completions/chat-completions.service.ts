@@ -3,7 +3,6 @@ import type { FastifyReply } from 'fastify';
 import type {
   ChatCompletionRequest,
   GenerationResult,
-  ItemInput,
   Principal,
   RetrievalSource,
   ToolDefinition,
@@ -15,7 +14,8 @@ import { CompletionRunner, StartEvent, publicContext } from '../generation/compl
 import { keptSources, withSources } from '../generation/grounding';
 import { Grounding } from '../generation/grounding.service';
 import { toSampling } from '../generation/openai-mappers';
-import { chatToolRequest, toChatMessages } from './chat-tools';
+import { chatToolRequest, textOf, toChatMessages, toConversationInput } from './chat-tools';
+import { checkToolAnswers } from '../conversations/conversation-prompt';
 import { toolJobFields } from '../tools/tool-request';
 import { FunctionRegistry } from '../functions/function-registry.service';
 import { ServerToolLoop, serverTools } from './server-tool-loop.service';
@@ -60,23 +60,19 @@ export class ChatCompletionsService {
     const tools = chatToolRequest(
       server ? { ...request, tools: serverTools(this.functions, request).map(asTool), functions: undefined } : request,
     );
-    // Checked first: tool messages answer calls, every call is answered.
-    const stateless = toChatMessages(request.messages);
-    if (conversationId && stateless.some((m) => m.role === 'tool' || m.toolCalls)) {
+    if (conversationId && tools.legacy) {
       throw new ApiError(
         ApiErrorCode.UnsupportedParameter,
-        'Tool calls and tool messages are not supported together with conversation_id yet.',
-        'conversation_id',
+        "The legacy 'functions' cannot be used with conversation_id (their calls carry no id to store): use tools.",
+        'functions',
       );
     }
-    const input: ItemInput[] = request.messages.map((m) => ({
-      type: 'message',
-      role: m.role as 'user',
-      content:
-        m.content == null ? '' : typeof m.content === 'string' ? m.content : m.content.map((c) => c.text).join(''),
-    }));
-    const sources = request.file_search ? await this.search(principal, request, input) : null;
-    const prompt = conversationId ? await this.stateful.promptFor(principal, conversationId, input) : stateless;
+    // Checked first: tool messages answer calls, every call is answered (on a conversation: once its history is in).
+    const stateless = conversationId ? null : toChatMessages(request.messages);
+    const input = conversationId ? toConversationInput(request.messages) : [];
+    const sources = request.file_search ? await this.search(principal, request) : null;
+    const prompt = stateless ?? (await this.stateful.promptFor(principal, conversationId!, input));
+    if (!stateless) checkToolAnswers(prompt, 'messages');
     const messages = sources ? withSources(prompt, sources) : prompt;
     const kept = (start: StartEvent) => keptSources(sources ?? [], start.context?.droppedIds);
     const complete =
@@ -138,11 +134,10 @@ export class ChatCompletionsService {
   }
 
   /** The `file_search` extension's sources, searched with the last user message. */
-  private search(p: Principal, request: ChatCompletionRequest, input: ItemInput[]): Promise<RetrievalSource[]> {
+  private search(p: Principal, request: ChatCompletionRequest): Promise<RetrievalSource[]> {
     const fs = request.file_search!;
-    const users = input.filter((i) => i.type === 'message' && i.role === 'user');
-    const last = users[users.length - 1];
-    const query = last && last.type === 'message' && typeof last.content === 'string' ? last.content : '';
+    const last = request.messages.filter((m) => m.role === 'user').pop();
+    const query = last ? textOf(last.content) : '';
     return this.grounding.search(p, {
       vectorStoreIds: fs.vector_store_ids,
       query,

@@ -1,4 +1,4 @@
-import type { ChatCompletionRequest, ChatMessage, ResponseFormat } from '@llmp/contracts';
+import type { ChatCompletionRequest, ChatMessage, ItemInput, ResponseFormat } from '@llmp/contracts';
 import { ApiError, ApiErrorCode } from '@llmp/platform';
 import { ToolChoiceInput, ToolPlan, planFormat, planTools, refuseFormatWithTools } from '../tools/tool-request';
 
@@ -66,7 +66,7 @@ function legacyChoice(c: ChatCompletionRequest['function_call']): ToolChoiceInpu
   return { mode: 'required', only: [c.name] };
 }
 
-const textOf = (content: unknown): string =>
+export const textOf = (content: unknown): string =>
   content == null
     ? ''
     : typeof content === 'string'
@@ -138,4 +138,57 @@ export function toChatMessages(messages: ChatCompletionRequest['messages']): Cha
   });
   unanswered(messages.length - 1);
   return out;
+}
+
+/**
+ * The messages of a request on a stored conversation as the items it appends: text messages, an assistant's
+ * `tool_calls` as `function_call` items and tool messages as `function_call_output` items (whether each answers a
+ * call, of the request or of the stored history, is checked on the built prompt). The legacy `function` messages
+ * carry no call id to store, so they are refused here.
+ */
+export function toConversationInput(messages: ChatCompletionRequest['messages']): ItemInput[] {
+  return messages.flatMap((m, i): ItemInput[] => {
+    switch (m.role) {
+      case 'tool':
+        return [{ type: 'function_call_output', call_id: m.tool_call_id, output: textOf(m.content) }];
+      case 'function':
+        throw new ApiError(
+          ApiErrorCode.UnsupportedParameter,
+          "Legacy 'function' messages cannot be stored in a conversation (they carry no call id): use tools and tool messages.",
+          `messages[${i}]`,
+        );
+      case 'assistant': {
+        if (m.function_call) {
+          throw new ApiError(
+            ApiErrorCode.UnsupportedParameter,
+            "A legacy 'function_call' cannot be stored in a conversation: use tool_calls.",
+            `messages[${i}].function_call`,
+          );
+        }
+        const text = textOf(m.content);
+        const calls = (m.tool_calls ?? []).map((c): ItemInput => ({
+          type: 'function_call',
+          call_id: c.id,
+          name: c.function.name,
+          arguments: c.function.arguments,
+        }));
+        return [
+          ...(text !== '' || !calls.length
+            ? [
+                {
+                  type: 'message' as const,
+                  role: 'assistant' as const,
+                  content: [{ type: 'output_text' as const, text }],
+                },
+              ]
+            : []),
+          ...calls,
+        ];
+      }
+      case 'system':
+      case 'developer':
+      case 'user':
+        return [{ type: 'message', role: m.role, content: textOf(m.content) }];
+    }
+  });
 }
