@@ -99,7 +99,7 @@ describe('tools and structured outputs on the Responses API (gateway + chat-hist
       expect(completed!.output).toEqual([expect.objectContaining({ type: 'function_call', arguments: args })]);
     });
 
-    it('names every streamed event: one write of `event: <type>` then `data: <json>`', async () => {
+    it('names every streamed event: one write of `event: <type>` then `data: <json>`, then data: [DONE]', async () => {
       const res = await fetch(`${platform!.gateway.url}/v1/responses`, {
         method: 'POST',
         headers: { authorization: `Bearer ${platform!.apiKey}`, 'content-type': 'application/json' },
@@ -107,6 +107,8 @@ describe('tools and structured outputs on the Responses API (gateway + chat-hist
       });
       const blocks = (await res.text()).split('\n\n').filter(Boolean);
       expect(blocks.length).toBeGreaterThan(3);
+      // The Open Responses spec's terminal event; OpenAI's SDKs skip it.
+      expect(blocks.pop()).toBe('data: [DONE]');
       for (const block of blocks) {
         const [eventLine, dataLine, ...rest] = block.split('\n');
         expect(rest).toEqual([]);

@@ -37,7 +37,7 @@ export interface CompletionFormat {
   toolCall?(id: string, call: ToolCallFragment): unknown[];
   closing(id: string, result: GenerationResult, extra: Record<string, unknown>): unknown[];
   usage(id: string, result: GenerationResult): unknown;
-  /** Whether the stream ends with `data: [DONE]` (Chat Completions, Completions) or not (Responses). */
+  /** Whether the stream ends with `data: [DONE]` (every endpoint here; Open Responses requires it too). */
   doneMarker: boolean;
   /** Whether each SSE event carries an `event:` line with its payload's `type` (Responses). */
   namedEvents?: boolean;

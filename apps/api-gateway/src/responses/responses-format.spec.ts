@@ -239,4 +239,63 @@ describe('ResponsesFormat', () => {
     expect(done.output[1]!.content![0]!.annotations).toEqual([citation]);
     expect(done.tools).toHaveLength(1);
   });
+
+  describe('the Open Responses details', () => {
+    const cut = { ...result, finishReason: 'length' as const };
+    type Item = { type: string; status: string };
+
+    it('marks the last item of a cut-off reply incomplete, whole and streamed', () => {
+      const whole = format().response('resp_c', cut, {}) as { status: string; output: Item[] };
+      expect(whole.status).toBe('incomplete');
+      expect(whole.output.map((o) => o.status)).toEqual(['incomplete']);
+      const calls = format().response(
+        'resp_c',
+        {
+          ...cut,
+          text: '',
+          toolCalls: [
+            { id: 'call_1', name: 'f', arguments: '{}' },
+            { id: 'call_2', name: 'f', arguments: '{' },
+          ],
+        },
+        {},
+      ) as { output: Item[] };
+      expect(calls.output.map((o) => o.status)).toEqual(['completed', 'incomplete']);
+      const f = format();
+      const events = [...f.opening('resp_c'), ...f.delta('resp_c', 'Hel'), ...f.closing('resp_c', cut, {})] as {
+        type: string;
+        item?: Item;
+      }[];
+      expect(events.find((e) => e.type === 'response.output_item.done')!.item!.status).toBe('incomplete');
+      expect(events.at(-1)!.type).toBe('response.incomplete');
+      expect(f.doneMarker).toBe(true);
+    });
+
+    it("nests the error event's fields in `error` as well", () => {
+      const [error] = format().failure('resp_e', {
+        message: 'boom',
+        type: 'server_error',
+        code: 'worker_failed',
+        param: null,
+      }) as Record<string, unknown>[];
+      expect(error).toMatchObject({
+        type: 'error',
+        code: 'worker_failed',
+        message: 'boom',
+        error: { type: 'server_error', code: 'worker_failed', message: 'boom', param: null },
+      });
+    });
+
+    it('echoes a json_schema text format with description and strict', () => {
+      const schema = { type: 'object', properties: {} };
+      const r = format({ text: { format: { type: 'json_schema', name: 'x', schema } } }).response(
+        'resp_f',
+        result,
+        {},
+      ) as {
+        text: { format: unknown };
+      };
+      expect(r.text.format).toEqual({ type: 'json_schema', name: 'x', schema, description: null, strict: true });
+    });
+  });
 });

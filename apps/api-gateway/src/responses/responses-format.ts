@@ -47,7 +47,8 @@ type StreamItem = { index: number; closed?: boolean } & (
  * One instance serves one request (it holds the sequence counter and the open items).
  */
 export class ResponsesFormat implements CompletionFormat {
-  readonly doneMarker = false;
+  // The Open Responses spec ends a stream with `data: [DONE]`; OpenAI's SDKs skip it.
+  readonly doneMarker = true;
   readonly namedEvents = true;
   private sequence = 0;
   private text = '';
@@ -127,7 +128,7 @@ export class ResponsesFormat implements CompletionFormat {
             }
           : t,
       ),
-      text: { format: r.text?.format ?? { type: 'text' }, verbosity: 'medium' },
+      text: { format: echoFormat(r.text?.format), verbosity: 'medium' },
       user: r.user ?? null,
       metadata: r.metadata ?? {},
       usage: result
@@ -145,12 +146,16 @@ export class ResponsesFormat implements CompletionFormat {
   /** The output items: the file search, the message (when there is text, or nothing else), then each call. */
   private output(id: string, result: GenerationResult): unknown[] {
     const calls = result.toolCalls ?? [];
+    // A reply cut off by max_output_tokens leaves its last item incomplete (Open Responses: item status).
+    const last = statusOf(result);
     return [
       ...(this.s.fileSearch ? [this.fileSearchItem(id, 'completed')] : []),
       ...(result.text !== '' || !calls.length
-        ? [this.message(id, 'completed', result.text, this.entries(result))]
+        ? [this.message(id, calls.length ? 'completed' : last, result.text, this.entries(result))]
         : []),
-      ...calls.map((c, n) => this.callItem(id, n, 'completed', c.id, c.name, c.arguments)),
+      ...calls.map((c, n) =>
+        this.callItem(id, n, n === calls.length - 1 ? last : 'completed', c.id, c.name, c.arguments),
+      ),
     ];
   }
 
@@ -254,7 +259,13 @@ export class ResponsesFormat implements CompletionFormat {
       error: { code: error.code, message: error.message },
     };
     return [
-      this.event('error', { code: error.code, message: error.message, param: error.param }),
+      // OpenAI's clients read the flat fields; the Open Responses spec nests them in `error`.
+      this.event('error', {
+        code: error.code,
+        message: error.message,
+        param: error.param,
+        error: { type: error.type, code: error.code, message: error.message, param: error.param },
+      }),
       this.event('response.failed', { response: failed }),
     ];
   }
@@ -282,13 +293,17 @@ export class ResponsesFormat implements CompletionFormat {
     return events;
   }
 
-  /** Ends the open item; a message ends once (later text would reopen none: the model's text comes first). */
+  /**
+   * Ends the open item; a message ends once (later text would reopen none: the model's text comes first). With
+   * the result (the stream's end), the item is the last one, incomplete when the reply was cut off.
+   */
   private closeCurrent(id: string, result?: GenerationResult): unknown[] {
     const item = this.current;
     if (!item || item.closed) return [];
     item.closed = true;
+    const status = result ? statusOf(result) : 'completed';
     if (item.kind === 'call') {
-      const done = this.callItem(id, item.call, 'completed', item.callId, item.name, item.args);
+      const done = this.callItem(id, item.call, status, item.callId, item.name, item.args);
       return [
         this.event('response.function_call_arguments.done', {
           item_id: done.id,
@@ -313,7 +328,7 @@ export class ResponsesFormat implements CompletionFormat {
       this.event('response.content_part.done', { ...where, part }),
       this.event('response.output_item.done', {
         output_index: item.index,
-        item: this.message(id, 'completed', text, entries),
+        item: this.message(id, status, text, entries),
       }),
     ];
   }
@@ -323,7 +338,7 @@ export class ResponsesFormat implements CompletionFormat {
     return result.logprobs ?? this.streamed;
   }
 
-  private message(id: string, status: 'in_progress' | 'completed', text: string, entries?: TokenLogprob[]) {
+  private message(id: string, status: ItemStatus, text: string, entries?: TokenLogprob[]) {
     const logprobs = this.s.logprobs ? toResponsesLogprobs(entries) : [];
     return {
       id: this.messageId(id),
@@ -334,14 +349,7 @@ export class ResponsesFormat implements CompletionFormat {
     };
   }
 
-  private callItem(
-    id: string,
-    n: number,
-    status: 'in_progress' | 'completed',
-    callId: string,
-    name: string,
-    args: string,
-  ) {
+  private callItem(id: string, n: number, status: ItemStatus, callId: string, name: string, args: string) {
     return { id: this.callItemId(id, n), type: 'function_call', status, call_id: callId, name, arguments: args };
   }
 
@@ -373,6 +381,18 @@ export class ResponsesFormat implements CompletionFormat {
   private event(type: string, body: Record<string, unknown>) {
     return { type, sequence_number: this.sequence++, ...body };
   }
+}
+
+type ItemStatus = 'in_progress' | 'completed' | 'incomplete';
+
+/**
+ * `text.format` as the response echoes it: a json_schema format with every field the standard lists (`strict`
+ * true when not given: the grammar enforces the schema either way).
+ */
+function echoFormat(format: NonNullable<ResponsesRequest['text']>['format'] | undefined) {
+  if (!format) return { type: 'text' };
+  if (format.type !== 'json_schema') return format;
+  return { ...format, description: format.description ?? null, strict: format.strict ?? true };
 }
 
 function statusOf(result: GenerationResult): 'completed' | 'incomplete' {

@@ -170,7 +170,11 @@ export class ResponsesService {
         .call('getResponse', { userId: p.userId, id })
         .catch((err: unknown) => {
           if (err instanceof ApiError && err.code === ApiErrorCode.NotFound) {
-            throw new ApiError(ApiErrorCode.NotFound, `Previous response '${id}' not found.`, 'previous_response_id');
+            throw new ApiError(
+              ApiErrorCode.PreviousResponseNotFound,
+              `Previous response with id '${id}' not found.`,
+              'previous_response_id',
+            );
           }
           throw err;
         });

@@ -6,6 +6,8 @@ export enum ApiErrorCode {
   UnknownParameter = 'unknown_parameter',
   ModelNotFound = 'model_not_found',
   NotFound = 'not_found',
+  /** OpenAI's code for a `previous_response_id` that names no stored response (a 400, not a 404). */
+  PreviousResponseNotFound = 'previous_response_not_found',
   PayloadTooLarge = 'payload_too_large',
   UriTooLong = 'uri_too_long',
   HeadersTooLarge = 'request_header_fields_too_large',
@@ -35,6 +37,7 @@ export enum ApiErrorCode {
 
 export const API_ERROR_TABLE: Record<ApiErrorCode, { status: number; type: string }> = {
   [ApiErrorCode.InvalidRequest]: { status: 400, type: 'invalid_request_error' },
+  [ApiErrorCode.PreviousResponseNotFound]: { status: 400, type: 'invalid_request_error' },
   [ApiErrorCode.InvalidJson]: { status: 400, type: 'invalid_request_error' },
   [ApiErrorCode.UnsupportedParameter]: { status: 400, type: 'invalid_request_error' },
   [ApiErrorCode.UnknownParameter]: { status: 400, type: 'invalid_request_error' },
