@@ -36,3 +36,4 @@ export * from './vector-store/lancedb-vector-store';
 export * from './scheduling/periodic-pass';
 export * from './structured/grammar-schema';
 export * from './structured/schema-validator';
+export * from './pii/pii-redactor';

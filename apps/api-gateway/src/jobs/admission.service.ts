@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import type { ConfigType } from '@nestjs/config';
 import type { Redis } from 'ioredis';
 import type { Principal } from '@llmp/contracts';
-import { ApiError, ApiErrorCode, ModelDefinition, RedisFactory, admissionLimits, platformConfig } from '@llmp/platform';
+import { ApiError, ApiErrorCode, LocalModelDefinition, RedisFactory, admissionLimits, platformConfig } from '@llmp/platform';
 import { gatewayConfig } from '../config/gateway.config';
 import { ADMIT_LUA, POSITION_LUA, RELEASE_LUA } from './admission.lua';
 
@@ -59,7 +59,7 @@ export class AdmissionControl implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Admits a job or throws 429 `server_overloaded`; returns how many jobs wait ahead of it (-1: a slot is free). */
-  async admit(model: ModelDefinition, queueName: string, jobId: string, p: Principal): Promise<number> {
+  async admit(model: LocalModelDefinition, queueName: string, jobId: string, p: Principal): Promise<number> {
     const { served, maxQueue, userShare } = admissionLimits(model);
     // Without authentication every caller is the same local user: fairness between users means nothing.
     const userCap = this.cfg.authRequired ? Math.max(1, Math.ceil(userShare * (served + maxQueue))) : 0;

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { JobPayload, JobsOf, Principal, cancelChannel, embeddingQueueName, inferenceQueueName } from '@llmp/contracts';
-import { JobProducer, ModelDefinition, RedisFactory, platformConfig } from '@llmp/platform';
+import { JobProducer, LocalModelDefinition, RedisFactory, platformConfig } from '@llmp/platform';
 import { gatewayConfig } from '../config/gateway.config';
 import { AdmissionControl } from './admission.service';
 import { JobHandle } from './job-handle';
@@ -15,7 +15,7 @@ type ReplyJob = InferenceJob | JobsOf<'embedding'>;
 /** Submits inference and embedding jobs to the model's queue and cancels them when their client goes away. */
 @Injectable()
 export class InferenceClient {
-  private byId: Map<string, ModelDefinition> | undefined;
+  private byId: Map<string, LocalModelDefinition> | undefined;
 
   constructor(
     private readonly producer: JobProducer,
@@ -26,8 +26,11 @@ export class InferenceClient {
     @Inject(gatewayConfig.KEY) private readonly cfg: ConfigType<typeof gatewayConfig>,
   ) {}
 
-  private get models(): Map<string, ModelDefinition> {
-    this.byId ??= new Map(this.cfg.models.map((m) => [m.id, m]));
+  /** The models of the workers (remote models are called by the gateway itself, see ProviderGateway). */
+  private get models(): Map<string, LocalModelDefinition> {
+    this.byId ??= new Map(
+      this.cfg.models.flatMap((m): [string, LocalModelDefinition][] => (m.kind === 'remote' ? [] : [[m.id, m]])),
+    );
     return this.byId;
   }
 

@@ -53,6 +53,7 @@ export class ReplyHub implements OnModuleInit, OnApplicationShutdown {
       if (sub.status !== 'ready') throw new Error(`reply subscriber is ${sub.status}`);
     });
     for (const model of this.cfg.models) {
+      if (model.kind === 'remote') continue; // no queue: the gateway calls it
       const queue = model.kind === 'embedding' ? embeddingQueueName(model.id) : inferenceQueueName(model.id);
       const events = new QueueEvents(queue, {
         connection: this.redis.create(`queue-events-${model.id}`),

@@ -91,22 +91,91 @@ export const EmbeddingModelDefinitionSchema = z.object({
 });
 export type EmbeddingModelDefinition = z.infer<typeof EmbeddingModelDefinitionSchema>;
 
+/** Per million tokens, in the operator's currency (USD in the docs); absent: free (a local model's own hardware). */
+export const PricingSchema = z.object({ input: z.number().min(0), output: z.number().min(0) });
+export type Pricing = z.infer<typeof PricingSchema>;
+
+/** How sensitive a request is (the `sensitivity` extension, or raised by PII detection). */
+export const SensitivitySchema = z.enum(['public', 'internal', 'confidential']);
+export type Sensitivity = z.infer<typeof SensitivitySchema>;
+
+/** One upstream of a remote model; a model with several is balanced by least in-flight requests. */
+const RemoteEndpointSchema = z.object({
+  base_url: z.string().url(),
+  /** The name of the environment variable holding the upstream's API key (the key itself is never in config). */
+  api_key_env: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name')
+    .optional(),
+});
+
+/**
+ * A model served by another server: `openai-compatible` (OpenAI, vLLM, Ollama, llama-server, another instance of
+ * this platform) or `anthropic` (the Messages API). Called from the gateway, streamed through.
+ */
+export const RemoteModelDefinitionSchema = z.object({
+  id: ModelIdSchema,
+  kind: z.literal('remote'),
+  provider: z.enum(['openai-compatible', 'anthropic']),
+  endpoints: z.array(RemoteEndpointSchema).min(1),
+  /** The model name the upstream knows it by. */
+  upstream_model: z.string().min(1),
+  capabilities: z.array(z.literal('chat')).min(1).default(['chat']),
+  context_size: z.number().int().min(64).default(8192),
+  default_max_tokens: z.number().int().min(1).default(1024),
+  /**
+   * The most sensitive requests it may see: `public` (default) or `internal`. Confidential requests never leave
+   * the local models, whatever the config says.
+   */
+  max_sensitivity: z.enum(['public', 'internal']).default('public'),
+  /** Longest wait for the upstream's first token before the route's next target is tried. */
+  first_token_timeout_ms: z.number().int().min(100).default(30_000),
+  /** Retries of one upstream for 429, 5xx and connection errors, with back-off honouring Retry-After. */
+  max_retries: z.number().int().min(0).max(10).default(2),
+  pricing: PricingSchema.optional(),
+  owned_by: z.string().default('remote'),
+});
+export type RemoteModelDefinition = z.infer<typeof RemoteModelDefinitionSchema>;
+
+/**
+ * A virtual model (`auto`, an alias): requests naming it go to the first of its targets that may serve them
+ * (sensitivity, context window, cost ceiling), the next ones on an upstream failure before the first token. A
+ * complexity hint (`complexity: low | high`) puts the targets tagged with it first.
+ */
+export const RouteDefinitionSchema = z.object({
+  id: ModelIdSchema,
+  targets: z.array(z.object({ model: ModelIdSchema, complexity: z.enum(['low', 'high']).optional() })).min(1),
+  /** Targets whose price (input + output per million tokens) is above it are skipped. */
+  max_price: z.number().min(0).optional(),
+  owned_by: z.string().default('llm-platform'),
+});
+export type RouteDefinition = z.infer<typeof RouteDefinitionSchema>;
+
 /** One entry of the models config, by `kind` (absent: `llm`). */
 export const ModelDefinitionSchema = z
   .preprocess(
     (v) => (v && typeof v === 'object' && !Array.isArray(v) && !('kind' in v) ? { ...v, kind: 'llm' } : v),
-    z.discriminatedUnion('kind', [LlmModelDefinitionSchema, EmbeddingModelDefinitionSchema]),
+    z.discriminatedUnion('kind', [
+      LlmModelDefinitionSchema,
+      EmbeddingModelDefinitionSchema,
+      RemoteModelDefinitionSchema,
+    ]),
   )
   .superRefine((m, ctx) => {
-    if (Boolean(m.path) === Boolean(m.uri))
+    if (m.kind !== 'remote' && Boolean(m.path) === Boolean(m.uri))
       ctx.addIssue({ code: 'custom', message: 'set exactly one of path or uri', path: ['path'] });
   });
 export type ModelDefinition = z.infer<typeof ModelDefinitionSchema>;
+/** A model a worker of this platform serves (queued jobs), as opposed to a remote one. */
+export type LocalModelDefinition = LlmModelDefinition | EmbeddingModelDefinition;
+/** A model that generates: local (the inference worker) or remote. */
+export type ChatModelDefinition = LlmModelDefinition | RemoteModelDefinition;
 
 export const ModelsConfigSchema = z
   .object({
     models_dir: z.string().default('models-cache'),
     models: z.array(ModelDefinitionSchema).min(1),
+    routes: z.array(RouteDefinitionSchema).default([]),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Set<string>();
@@ -114,6 +183,24 @@ export const ModelsConfigSchema = z
       if (seen.has(m.id))
         ctx.addIssue({ code: 'custom', message: `duplicate model id ${m.id}`, path: ['models', i, 'id'] });
       seen.add(m.id);
+    });
+    cfg.routes.forEach((r, i) => {
+      if (seen.has(r.id))
+        ctx.addIssue({
+          code: 'custom',
+          message: `route id ${r.id} is already a model or route`,
+          path: ['routes', i, 'id'],
+        });
+      seen.add(r.id);
+      r.targets.forEach((t, j) => {
+        const m = cfg.models.find((x) => x.id === t.model);
+        if (!m || m.kind === 'embedding')
+          ctx.addIssue({
+            code: 'custom',
+            message: `route target ${t.model} is not a chat model of this config`,
+            path: ['routes', i, 'targets', j, 'model'],
+          });
+      });
     });
   });
 export type ModelsConfig = z.infer<typeof ModelsConfigSchema>;
@@ -128,7 +215,7 @@ export function loadModelsConfig(path: string, env: NodeJS.ProcessEnv): ModelsCo
 }
 
 /** What the gateway admits for a model: jobs in service (at least this many) and jobs waiting beyond them. */
-export function admissionLimits(m: ModelDefinition): { served: number; maxQueue: number; userShare: number } {
+export function admissionLimits(m: LocalModelDefinition): { served: number; maxQueue: number; userShare: number } {
   const served = m.kind === 'llm' ? m.slots : m.concurrency;
   return { served, maxQueue: m.max_queue ?? 4 * served, userShare: m.max_user_share };
 }

@@ -1,0 +1,28 @@
+import { PiiRedactor } from './pii-redactor';
+
+describe('PiiRedactor', () => {
+  const pii = new PiiRedactor({ phoneRegion: 'US', patterns: { employee_id: 'EMP-\\d{6}' } });
+
+  it('redacts e-mail, phone, card, IBAN, IP addresses and configured patterns, counting each type', () => {
+    const text =
+      'Mail ada@example.co.uk or call +44 20 7946 0958 / (415) 555-2671. Card 4111 1111 1111 1111, ' +
+      'IBAN DE89 3704 0044 0532 0130 00, host 192.168.10.7 and 2001:db8::8a2e:370:7334, badge EMP-123456.';
+    const { text: out, counts } = pii.redact(text);
+    expect(out).toBe(
+      'Mail [EMAIL] or call [PHONE] / [PHONE]. Card [PAYMENT_CARD], IBAN [IBAN], host [IP_ADDRESS] and ' +
+        '[IP_ADDRESS], badge [EMPLOYEE_ID].',
+    );
+    expect(counts).toEqual({ email: 1, phone: 2, payment_card: 1, iban: 1, ip_address: 2, employee_id: 1 });
+  });
+
+  it('leaves look-alikes alone: failed checksums, times, versions, plain numbers', () => {
+    const text =
+      'Card 4111 1111 1111 1112, IBAN DE00 3704 0044 0532 0130 00, at 12:30:45, v1.2.3, 999.1.1.1, order 12345.';
+    expect(pii.redact(text)).toEqual({ text, counts: {} });
+  });
+
+  it('finds national phone numbers only with a region', () => {
+    expect(new PiiRedactor().detect('call (415) 555-2671')).toEqual({});
+    expect(pii.detect('call (415) 555-2671')).toEqual({ phone: 1 });
+  });
+});
