@@ -20,7 +20,7 @@ import { toolJobFields } from '../tools/tool-request';
 import { FunctionRegistry } from '../functions/function-registry.service';
 import { ServerToolLoop, serverTools } from './server-tool-loop.service';
 import { estimateTokens } from '../generation/token-estimate';
-import { ModelCatalog } from '../models/model-catalog.service';
+import { Router } from '../routing/router.service';
 import { chatFormat } from './chat-completion.format';
 
 /**
@@ -35,7 +35,7 @@ import { chatFormat } from './chat-completion.format';
 @Injectable()
 export class ChatCompletionsService {
   constructor(
-    private readonly catalog: ModelCatalog,
+    private readonly router: Router,
     private readonly runner: CompletionRunner,
     private readonly stateful: StatefulChat,
     private readonly grounding: Grounding,
@@ -50,7 +50,7 @@ export class ChatCompletionsService {
     requestId: string,
     dryRun: boolean,
   ): Promise<void> {
-    const model = this.catalog.require(request.model, principal, 'chat');
+    this.router.check(request.model, principal, 'chat');
     const sampling = toSampling(request);
     const stream = (request.stream ?? false) && !dryRun;
     const conversationId = request.conversation_id;
@@ -85,6 +85,24 @@ export class ChatCompletionsService {
           }
         : undefined;
     const includeUsage = request.stream_options?.include_usage ?? false;
+    const promptTokens =
+      estimateTokens(JSON.stringify(messages) + JSON.stringify(tools.plan.tools ?? [])) +
+      estimateTokens((sources ?? []).map((s) => s.text).join('\n'));
+    const route = this.router.plan(
+      request.model,
+      principal,
+      'chat',
+      {
+        sensitivity: request.sensitivity,
+        complexity: request.complexity,
+        messages,
+        promptTokens,
+        maxTokens: sampling.maxTokens,
+        localOnly: localOnlyFeature(request),
+      },
+      requestId,
+    );
+    const model = route.model;
     if (server && !dryRun) {
       return this.loop.run(reply, {
         base: {
@@ -102,16 +120,13 @@ export class ChatCompletionsService {
         stream,
         includeUsage,
         complete,
+        route,
       });
     }
     await this.runner.run(reply, {
       principal,
       endpoint: 'chat.completions',
-      reserveTokens: dryRun
-        ? 0
-        : estimateTokens(JSON.stringify(request.messages) + JSON.stringify(tools.plan.tools ?? [])) +
-          estimateTokens((sources ?? []).map((s) => s.text).join('\n')) +
-          (sampling.maxTokens ?? model.default_max_tokens),
+      reserveTokens: dryRun ? 0 : promptTokens + (sampling.maxTokens ?? model.default_max_tokens),
       model: model.id,
       job: 'chat.complete.v1',
       payload: {
@@ -129,7 +144,8 @@ export class ChatCompletionsService {
       stream,
       includeUsage,
       idPrefix: 'chatcmpl-',
-      format: chatFormat(model.id, sampling.logprobs != null, tools.legacy),
+      format: chatFormat(request.model, sampling.logprobs != null, tools.legacy),
+      route,
     });
   }
 
@@ -147,6 +163,13 @@ export class ChatCompletionsService {
       param: 'file_search',
     });
   }
+}
+
+/** A request field only local models serve (token ids and logprobs are the local tokenizer's). */
+function localOnlyFeature(r: ChatCompletionRequest): string | undefined {
+  if (r.logprobs) return 'logprobs';
+  if (r.logit_bias && Object.keys(r.logit_bias).length) return 'logit_bias';
+  return undefined;
 }
 
 const asTool = (t: ToolDefinition) => ({ type: 'function' as const, function: t });

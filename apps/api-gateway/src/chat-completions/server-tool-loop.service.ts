@@ -14,6 +14,7 @@ import { gatewayConfig } from '../config/gateway.config';
 import { FunctionRegistry } from '../functions/function-registry.service';
 import { CompletionRunner, StartEvent } from '../generation/completion-runner.service';
 import { SseStream } from '../http/sse-stream';
+import type { RoutePlan } from '../routing/router.service';
 import { estimateTokens } from '../generation/token-estimate';
 import type { ChatToolRequest } from './chat-tools';
 import { chatFormat, toolStepChunk } from './chat-completion.format';
@@ -59,6 +60,8 @@ export interface ServerLoopRun {
   includeUsage: boolean;
   /** Runs after the last step (a stateful request appends the exchange); its fields extend the answer. */
   complete?: (result: GenerationResult, start: StartEvent) => Promise<Record<string, unknown>>;
+  /** Where each step goes (a route's targets), as for any generation. */
+  route?: RoutePlan;
 }
 
 /**
@@ -123,6 +126,7 @@ export class ServerToolLoop {
             model: base.model,
             job: 'chat.complete.v1',
             payload,
+            route: run.route,
           },
           onText,
         );

@@ -89,6 +89,33 @@ export function readGatewayEnv(env: NodeJS.ProcessEnv = process.env) {
        * {"name":"search","url":"http://mcp:3000/mcp"}]` (stdio or streamable HTTP).
        */
       MCP_SERVERS: McpServersSchema,
+      /**
+       * What personal data found in a request does to its sensitivity: raise it to `internal` (default: remote
+       * models without `max_sensitivity: internal` are skipped), to `confidential` (local models only), or `none`.
+       */
+      PII_SENSITIVITY: z.enum(['internal', 'confidential', 'none']).default('internal'),
+      /** `remote` (default): redact personal data in prompts before they reach a remote provider; `off`: never. */
+      PII_REDACT: z.enum(['remote', 'off']).default('remote'),
+      /** Region for phone numbers without a country code (ISO 3166 alpha-2); unset: only +-prefixed numbers. */
+      PII_PHONE_REGION: z.string().length(2).optional(),
+      /** Extra PII patterns as JSON, name → regular expression: `{"employee_id": "EMP-\\d{6}"}`. */
+      PII_PATTERNS: z
+        .string()
+        .optional()
+        .transform((v, ctx) => {
+          if (!v) return {};
+          try {
+            const parsed = z.record(z.string()).parse(JSON.parse(v));
+            for (const src of Object.values(parsed)) new RegExp(src, 'g');
+            return parsed;
+          } catch (err) {
+            ctx.addIssue({ code: 'custom', message: `PII_PATTERNS: ${(err as Error).message}` });
+            return z.NEVER;
+          }
+        }),
+      /** Failures before first token in a row that open an upstream's circuit, and how long it stays open. */
+      CIRCUIT_FAILURES: z.coerce.number().int().min(1).default(5),
+      CIRCUIT_COOLDOWN_MS: z.coerce.number().int().min(100).default(30_000),
     },
     env,
     'api-gateway',
@@ -98,6 +125,11 @@ export function readGatewayEnv(env: NodeJS.ProcessEnv = process.env) {
     throw new ConfigError('AUTH_REQUIRED=false is refused when NODE_ENV=production');
   }
   const models = loadModelsConfig(platform.modelsConfigPath, env);
+  for (const m of models.models) {
+    if (m.kind !== 'remote') continue;
+    const missing = m.endpoints.find((e) => e.api_key_env && !env[e.api_key_env]);
+    if (missing) throw new ConfigError(`model ${m.id}: ${missing.api_key_env} (its api_key_env) is not set`);
+  }
   return {
     authRequired: cfg.AUTH_REQUIRED,
     port: cfg.PORT,
@@ -122,6 +154,23 @@ export function readGatewayEnv(env: NodeJS.ProcessEnv = process.env) {
     toolMaxSteps: cfg.TOOL_MAX_STEPS,
     mcpServers: cfg.MCP_SERVERS,
     models: models.models,
+    routes: models.routes,
+    piiSensitivity: cfg.PII_SENSITIVITY,
+    piiRedact: cfg.PII_REDACT,
+    piiPhoneRegion: cfg.PII_PHONE_REGION ?? null,
+    piiPatterns: cfg.PII_PATTERNS,
+    circuitFailures: cfg.CIRCUIT_FAILURES,
+    circuitCooldownMs: cfg.CIRCUIT_COOLDOWN_MS,
+    /** Remote providers' API keys, by the variable names the models config gives (read once, never logged). */
+    providerKeys: Object.fromEntries(
+      models.models.flatMap((m) =>
+        m.kind === 'remote'
+          ? m.endpoints.flatMap((e) =>
+              e.api_key_env && env[e.api_key_env] ? [[e.api_key_env, env[e.api_key_env]!]] : [],
+            )
+          : [],
+      ),
+    ) as Record<string, string>,
   };
 }
 

@@ -20,6 +20,8 @@ import { JOB_LOST } from '../jobs/reply-hub.service';
 import { GatewayMetrics } from '../jobs/gateway.metrics';
 import { SseStream } from '../http/sse-stream';
 import { isSourceRef } from './grounding';
+import { ProviderGateway, RouteOutcome } from '../providers/provider-gateway.service';
+import type { RoutePlan } from '../routing/router.service';
 
 /**
  * How one endpoint renders a generation: the whole response, or the stream's opening events, deltas and closing
@@ -76,6 +78,30 @@ export interface CompletionRun<N extends JobsOf<'inference'>> {
   complete?: (result: GenerationResult, start: StartEvent) => Promise<Record<string, unknown>>;
   /** Fields a dry run's answer gets beside the prompt and its context (the retrieved `sources`, …). */
   dryRunFields?: (start: StartEvent) => Record<string, unknown>;
+  /** The routing decision: the job goes to its targets in order (local or remote); absent: to `model`'s queue. */
+  route?: RoutePlan;
+}
+
+/** The `route` extension of a dry run, and the `x-llmp-route` header of every routed response. */
+export function publicRoute(plan: RoutePlan, outcome: RouteOutcome) {
+  return {
+    requested: plan.requested,
+    route: plan.route,
+    served_by: outcome.served,
+    sensitivity: plan.sensitivity,
+    sensitivity_source: plan.sensitivitySource,
+    pii_found: plan.pii,
+    pii_redacted: outcome.redacted,
+    skipped: plan.skipped,
+    failed: outcome.failed,
+  };
+}
+
+function routeHeader(plan: RoutePlan, outcome: RouteOutcome): string {
+  const parts = [`model=${outcome.served}`, `sensitivity=${plan.sensitivity}`];
+  if (plan.route) parts.unshift(`route=${plan.route}`);
+  if (outcome.failed.length) parts.push(`fallback=${outcome.failed.map((f) => f.model).join(',')}`);
+  return parts.join('; ');
 }
 
 /** Writes one event of a run's stream, named by its `type` when the endpoint names its events. */
@@ -135,12 +161,15 @@ export class CompletionRunner {
     private readonly jobs: MeteredJobs,
     private readonly metrics: GatewayMetrics,
     private readonly admission: AdmissionControl,
+    private readonly providers: ProviderGateway,
   ) {}
 
   async run<N extends JobsOf<'inference'>>(reply: FastifyReply, run: CompletionRun<N>): Promise<void> {
     const started = performance.now();
-    await this.jobs.run(reply, this.spec(run), async ({ handle, deadline, record }) => {
+    const outcome: RouteOutcome = { served: run.model, failed: [], redacted: {} };
+    await this.jobs.run(reply, this.spec(run, outcome), async ({ handle, deadline, record }) => {
       const id = `${run.idPrefix}${handle.jobId.replace(/-/g, '')}`;
+      if (run.route) void reply.header('x-llmp-route', routeHeader(run.route, outcome));
       const finished = (result: GenerationResult) => {
         this.metrics.observeCompletion(run.model, started, result.usage.completionTokens);
         record(result.usage);
@@ -161,6 +190,7 @@ export class CompletionRunner {
           prompt: start.prompt ?? '',
           usage: { prompt_tokens: start.promptTokens },
           context: publicContext(start),
+          ...(run.route ? { route: publicRoute(run.route, outcome) } : {}),
           ...run.dryRunFields?.(start),
         });
         return;
@@ -188,11 +218,13 @@ export class CompletionRunner {
    */
   async collect<N extends JobsOf<'inference'>>(
     reply: FastifyReply,
-    run: Pick<CompletionRun<N>, 'principal' | 'endpoint' | 'reserveTokens' | 'model' | 'job' | 'payload'>,
+    run: Pick<CompletionRun<N>, 'principal' | 'endpoint' | 'reserveTokens' | 'model' | 'job' | 'payload' | 'route'>,
     onText?: (text: string) => void,
   ): Promise<{ result: GenerationResult; start: StartEvent }> {
     const started = performance.now();
-    return this.jobs.run(reply, this.spec(run), async ({ handle, deadline, record }) => {
+    const outcome: RouteOutcome = { served: run.model, failed: [], redacted: {} };
+    return this.jobs.run(reply, this.spec(run, outcome), async ({ handle, deadline, record }) => {
+      if (run.route) void reply.header('x-llmp-route', routeHeader(run.route, outcome));
       let start: StartEvent | null = null;
       let sent = false;
       for (;;) {
@@ -226,14 +258,20 @@ export class CompletionRunner {
   }
 
   private spec<N extends JobsOf<'inference'>>(
-    run: Pick<CompletionRun<N>, 'principal' | 'endpoint' | 'reserveTokens' | 'model' | 'job' | 'payload'>,
+    run: Pick<CompletionRun<N>, 'principal' | 'endpoint' | 'reserveTokens' | 'model' | 'job' | 'payload' | 'route'>,
+    outcome: RouteOutcome,
   ) {
+    const route = run.route;
     return {
       principal: run.principal,
       endpoint: run.endpoint,
       model: run.model,
       reserveTokens: run.reserveTokens,
-      submit: () => this.client.submit(run.principal, run.model, run.job, run.payload),
+      submit: () =>
+        route
+          ? this.providers.submit(run.principal, route, run.job, run.payload, outcome)
+          : this.client.submit(run.principal, run.model, run.job, run.payload),
+      servedModel: () => outcome.served,
     };
   }
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { JobsModule } from '../jobs/jobs.module';
+import { ProvidersModule } from '../providers/providers.module';
 import { RetrievalModule } from '../retrieval/retrieval.module';
 import { CompletionRunner } from './completion-runner.service';
 import { Grounding } from './grounding.service';
@@ -9,8 +10,8 @@ import { Grounding } from './grounding.service';
  * grounded on the caller's vector stores.
  */
 @Module({
-  imports: [JobsModule, RetrievalModule],
+  imports: [JobsModule, RetrievalModule, ProvidersModule],
   providers: [CompletionRunner, Grounding],
-  exports: [CompletionRunner, Grounding],
+  exports: [CompletionRunner, Grounding, ProvidersModule],
 })
 export class GenerationModule {}

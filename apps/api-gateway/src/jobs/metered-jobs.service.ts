@@ -12,6 +12,8 @@ export interface MeteredJobSpec {
   /** Tokens reserved against the caller's per-minute token limits before the job is submitted. */
   reserveTokens: number;
   submit: () => Promise<JobHandle>;
+  /** The model that served the job when a route chose it at submission (usage is recorded against it). */
+  servedModel?: () => string;
 }
 
 /** A submitted job as the endpoint sees it: its events, the deadline for waiting on them, and usage recording. */
@@ -46,7 +48,7 @@ export class MeteredJobs {
       return await use({
         handle: job,
         deadline: this.client.deadline,
-        record: (usage) => reservation.record(job.jobId, spec.model, spec.endpoint, usage),
+        record: (usage) => reservation.record(job.jobId, spec.servedModel?.() ?? spec.model, spec.endpoint, usage),
       });
     } finally {
       if (handle && !handle.done) handle.cancel();

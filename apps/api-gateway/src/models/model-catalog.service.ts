@@ -4,6 +4,7 @@ import type { ModelObject, Principal } from '@llmp/contracts';
 import {
   ApiError,
   ApiErrorCode,
+  ChatModelDefinition,
   EmbeddingModelDefinition,
   LlmModelDefinition,
   ModelCapability,
@@ -11,28 +12,40 @@ import {
 } from '@llmp/platform';
 import { gatewayConfig } from '../config/gateway.config';
 
-/** The models this deployment serves, from the shared models config. */
+/** The models this deployment serves (local and remote) and its routes, from the shared models config. */
 @Injectable()
 export class ModelCatalog {
   private readonly created = Math.floor(Date.now() / 1000);
   private readonly byId: Map<string, ModelDefinition>;
+  private readonly routes: Map<string, { id: string; owned_by: string }>;
 
   constructor(@Inject(gatewayConfig.KEY) cfg: ConfigType<typeof gatewayConfig>) {
     this.byId = new Map(cfg.models.map((m) => [m.id, m]));
+    this.routes = new Map(cfg.routes.map((r) => [r.id, r]));
   }
 
-  /** The models the caller may use (an API key may be restricted to some). */
+  /** The models and routes the caller may use (an API key may be restricted to some). */
   list(principal: Principal): ModelObject[] {
-    return [...this.byId.values()].filter((m) => allowed(principal, m.id)).map((m) => this.toObject(m));
+    return [...this.byId.values(), ...this.routes.values()]
+      .filter((m) => allowed(principal, m.id))
+      .map((m) => this.toObject(m));
   }
 
   get(id: string, principal: Principal): ModelObject {
+    const route = this.routes.get(id);
+    if (route && allowed(principal, id)) return this.toObject(route);
     return this.toObject(this.require(id, principal));
+  }
+
+  /** A model of the config by id, without access checks (a route's target: access was checked on the route). */
+  definition(id: string): ModelDefinition | undefined {
+    return this.byId.get(id);
   }
 
   /** The model definition, or 404 `model_not_found` (also for models the key may not use); 400 when it cannot
    * serve the capability (an embedding model on a generation route included). */
-  require(id: string, principal: Principal, capability: ModelCapability): LlmModelDefinition;
+  require(id: string, principal: Principal, capability: 'completion'): LlmModelDefinition;
+  require(id: string, principal: Principal, capability: ModelCapability): ChatModelDefinition;
   require(id: string, principal: Principal): ModelDefinition;
   require(id: string, principal: Principal, capability?: ModelCapability): ModelDefinition {
     const model = this.byId.get(id);
@@ -43,7 +56,7 @@ export class ModelCatalog {
         'model',
       );
     }
-    if (capability && (model.kind !== 'llm' || !model.capabilities.includes(capability))) {
+    if (capability && (model.kind === 'embedding' || !(model.capabilities as string[]).includes(capability))) {
       const what = capability === 'chat' ? '/v1/chat/completions' : '/v1/completions';
       const hint = model.kind === 'embedding' ? ' It is an embedding model: use /v1/embeddings.' : '';
       throw new ApiError(
@@ -68,7 +81,7 @@ export class ModelCatalog {
     return model;
   }
 
-  private toObject(m: ModelDefinition): ModelObject {
+  private toObject(m: { id: string; owned_by: string }): ModelObject {
     return { id: m.id, object: 'model', created: this.created, owned_by: m.owned_by };
   }
 }

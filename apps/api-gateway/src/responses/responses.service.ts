@@ -23,7 +23,7 @@ import { buildStatefulPrompt, checkToolAnswers, itemText } from '../conversation
 import { responsesToolPlan } from './responses-tools';
 import { toolJobFields } from '../tools/tool-request';
 import { StatefulChat } from '../conversations/stateful-chat.service';
-import { ModelCatalog } from '../models/model-catalog.service';
+import { Router } from '../routing/router.service';
 import { CompletionRunner, StartEvent, publicContext } from '../generation/completion-runner.service';
 import { keptSources, withSources } from '../generation/grounding';
 import { Grounding } from '../generation/grounding.service';
@@ -47,7 +47,7 @@ const MAX_CHAIN = 50;
 @Injectable()
 export class ResponsesService {
   constructor(
-    private readonly catalog: ModelCatalog,
+    private readonly router: Router,
     private readonly runner: CompletionRunner,
     private readonly history: ChatHistoryClient,
     private readonly stateful: StatefulChat,
@@ -56,7 +56,7 @@ export class ResponsesService {
   ) {}
 
   async create(reply: FastifyReply, p: Principal, request: ResponsesRequest, requestId: string, dryRun: boolean) {
-    const model = this.catalog.require(request.model, p, 'chat');
+    this.router.check(request.model, p, 'chat');
     const tools = responsesToolPlan(request);
     const input: ItemInput[] =
       typeof request.input === 'string'
@@ -87,8 +87,24 @@ export class ResponsesService {
       frequencyPenalty: request.frequency_penalty ?? undefined,
       logprobs: responsesLogprobs(request),
     };
+    const promptTokens = estimate(messages) + estimateTokens(JSON.stringify(tools.plan.tools ?? []));
+    const route = this.router.plan(
+      request.model,
+      p,
+      'chat',
+      {
+        sensitivity: request.sensitivity,
+        complexity: request.complexity,
+        messages,
+        promptTokens,
+        maxTokens: sampling.maxTokens,
+        localOnly: sampling.logprobs != null ? 'logprobs' : undefined,
+      },
+      requestId,
+    );
+    const model = route.model;
     const format = new ResponsesFormat({
-      model: model.id,
+      model: request.model,
       request,
       conversationId,
       createdAt: Math.floor(Date.now() / 1000),
@@ -103,11 +119,7 @@ export class ResponsesService {
     await this.runner.run(reply, {
       principal: p,
       endpoint: 'responses',
-      reserveTokens: dryRun
-        ? 0
-        : estimate(messages) +
-          estimateTokens(JSON.stringify(tools.plan.tools ?? [])) +
-          (sampling.maxTokens ?? model.default_max_tokens),
+      reserveTokens: dryRun ? 0 : promptTokens + (sampling.maxTokens ?? model.default_max_tokens),
       model: model.id,
       job: 'chat.complete.v1',
       payload: {
@@ -123,6 +135,7 @@ export class ResponsesService {
       includeUsage: false,
       idPrefix: 'resp_',
       format,
+      route,
       dryRun,
       dryRunFields: fileSearch ? (start) => ({ sources: kept(start) }) : undefined,
       complete: async (result, start) => {

@@ -3,6 +3,15 @@ import { MAX_TOP_LOGPROBS, TokenLogprob } from '../queue/inference.jobs';
 import { ChatFileSearchSchema } from './file-search.dto';
 import { UNSUPPORTED_PARAMETER, asksForNothing, onlyValues, servedFields } from './served-fields';
 
+/**
+ * Extensions read by the router: how sensitive the request is (`confidential`: local models only, never a remote
+ * provider) and a complexity hint that puts a route's targets tagged with it first.
+ */
+export const ROUTING_EXTENSIONS = {
+  sensitivity: z.enum(['public', 'internal', 'confidential']).optional(),
+  complexity: z.enum(['low', 'high']).optional(),
+};
+
 const TextPart = z.object({ type: z.literal('text'), text: z.string() });
 
 const MessageContent = z.union([z.string(), z.array(TextPart).min(1)]);
@@ -191,6 +200,7 @@ export const ChatCompletionRequestSchema = servedFields(
      * answer carries the `tool_trace`); `client` (the default) returns the calls, as OpenAI does.
      */
     tool_execution: z.enum(['client', 'server']).optional(),
+    ...ROUTING_EXTENSIONS,
   },
   CHAT_UNSERVED,
 ).superRefine((r, ctx) => {

@@ -10,7 +10,7 @@ import {
 } from '../chat-history/conversations.schemas';
 import { MAX_TOP_LOGPROBS } from '../queue/inference.jobs';
 import { FileSearchToolSchema, INCLUDE_FILE_SEARCH_RESULTS } from './file-search.dto';
-import { FunctionNameSchema } from './chat-completions.dto';
+import { FunctionNameSchema, ROUTING_EXTENSIONS } from './chat-completions.dto';
 import { UNSUPPORTED_PARAMETER, asksForNothing, onlyValues, servedFields } from './served-fields';
 
 export * from './file-search.dto';
@@ -201,6 +201,7 @@ export const ResponsesRequestSchema = servedFields(
     top_logprobs: z.number().int().min(0).max(MAX_TOP_LOGPROBS).nullable().optional(),
     /** Extension: return the exact rendered prompt and its sections; generate and store nothing. */
     dry_run: z.boolean().optional(),
+    ...ROUTING_EXTENSIONS,
   },
   RESPONSES_UNSERVED,
 ).superRefine((r, ctx) => {

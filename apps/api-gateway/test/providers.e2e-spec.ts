@@ -1,0 +1,278 @@
+/**
+ * Remote providers and routing, end to end. The upstream is a second instance of this platform (its gateway and
+ * inference worker as processes, an OpenAI-compatible server), reached through a recording proxy on loopback
+ * that the tests read and can make fail (503, 429 with Retry-After, hang). The platform under test routes a
+ * direct remote model and an `auto` route across a flaky remote, the working remote and its local stories260K;
+ * the official `openai` package is the client. Covered: streaming and whole responses through the upstream, usage
+ * from its reply, fallback before the first token, retries honouring Retry-After, the circuit breaker,
+ * confidential requests never reaching the upstream, PII redacted before it (and reported in the dry run), the
+ * upstream key never reaching the client.
+ *
+ * Needs a build first (`npm run build && npx jest apps/api-gateway/test/providers.e2e-spec.ts`).
+ */
+import OpenAI from 'openai';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { REPO_ROOT, RunningPlatform, startPlatform } from '@llmp/testing';
+
+jest.setTimeout(240_000);
+
+const MODEL = 'stories260k';
+
+interface Seen {
+  path: string;
+  authorization: string | undefined;
+  body: { model: string; stream?: boolean; messages: { role: string; content: string }[] };
+}
+
+/** A loopback proxy in front of the upstream: records each request, and fails on demand. */
+class RecordingProxy {
+  readonly seen: Seen[] = [];
+  /** Answers for the next requests, in order, before forwarding resumes: a status (with Retry-After 0) or hang. */
+  readonly faults: (number | 'hang')[] = [];
+  private server!: Server;
+  private readonly hanging: ServerResponse[] = [];
+
+  constructor(private readonly upstream: () => string) {}
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
+  }
+
+  async stop(): Promise<void> {
+    for (const res of this.hanging) res.destroy();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString();
+    this.seen.push({
+      path: req.url ?? '',
+      authorization: req.headers.authorization,
+      body: JSON.parse(raw) as Seen['body'],
+    });
+    const fault = this.faults.shift();
+    if (fault === 'hang') {
+      this.hanging.push(res);
+      return;
+    }
+    if (fault) {
+      res.writeHead(fault, { 'content-type': 'application/json', 'retry-after': '0' });
+      res.end(JSON.stringify({ error: { message: `injected ${fault}`, type: 'server_error' } }));
+      return;
+    }
+    const upstream = await fetch(`${this.upstream()}${req.url!.replace(/^\/v1/, '/v1')}`, {
+      method: req.method,
+      headers: { 'content-type': 'application/json', authorization: req.headers.authorization ?? '' },
+      body: raw,
+    });
+    res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+    for await (const chunk of upstream.body!) res.write(chunk);
+    res.end();
+  }
+}
+
+describe('remote providers and routing (two platforms as processes, a recording proxy between them)', () => {
+  let upstream: RunningPlatform;
+  let platform: RunningPlatform;
+  let client: OpenAI;
+  let dir: string;
+  const good = new RecordingProxy(() => upstream.gateway.url);
+  const flaky = new RecordingProxy(() => upstream.gateway.url);
+
+  beforeAll(async () => {
+    upstream = await startPlatform({ env: { LOG_LEVEL: 'warn' }, workerModels: MODEL });
+    const goodUrl = await good.start();
+    const flakyUrl = await flaky.start();
+    dir = mkdtempSync(join(tmpdir(), 'llmp-providers-'));
+    const base = readFileSync(resolve(REPO_ROOT, 'infra/config/models.yaml'), 'utf8');
+    const remote = (id: string, url: string, extra: string) =>
+      [
+        `  - id: ${id}`,
+        '    kind: remote',
+        '    provider: openai-compatible',
+        '    upstream_model: stories260k',
+        '    endpoints:',
+        `      - base_url: ${url}`,
+        '        api_key_env: UPSTREAM_API_KEY',
+        '    first_token_timeout_ms: 3000',
+        '    pricing: { input: 0.5, output: 1.5 }',
+        extra,
+      ].join('\n');
+    const config = base.replace(
+      /^models:\n/m,
+      'models:\n' +
+        remote('upstream-stories', goodUrl, '    max_sensitivity: internal\n    max_retries: 1') +
+        '\n' +
+        remote('flaky-stories', flakyUrl, '    max_retries: 0') +
+        '\n',
+    );
+    const routes = [
+      'routes:',
+      '  - id: auto',
+      '    targets:',
+      '      - { model: flaky-stories }',
+      '      - { model: upstream-stories }',
+      `      - { model: ${MODEL} }`,
+      '',
+    ].join('\n');
+    writeFileSync(join(dir, 'models.yaml'), `${config}\n${routes}`);
+    platform = await startPlatform({
+      env: { LOG_LEVEL: 'warn', MODELS_CONFIG: join(dir, 'models.yaml') },
+      workerModels: MODEL,
+      gatewayEnv: { UPSTREAM_API_KEY: upstream.apiKey, CIRCUIT_FAILURES: '3', CIRCUIT_COOLDOWN_MS: '60000' },
+    });
+    client = new OpenAI({ baseURL: `${platform.gateway.url}/v1`, apiKey: platform.apiKey, maxRetries: 0 });
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+    await upstream?.stop();
+    await good.stop();
+    await flaky.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  beforeEach(() => {
+    good.seen.length = 0;
+    flaky.seen.length = 0;
+  });
+
+  const ask = (body: Record<string, unknown>) =>
+    client.chat.completions
+      .create({
+        model: 'upstream-stories',
+        max_tokens: 12,
+        messages: [{ role: 'user', content: 'Once upon' }],
+        ...body,
+      } as never)
+      .withResponse() as unknown as Promise<{ data: OpenAI.ChatCompletion; response: Response }>;
+
+  it('serves a remote model through the upstream: its usage, our key never shown, the route in a header', async () => {
+    const { data, response } = await ask({ temperature: 0 });
+    expect(data.choices[0]!.message.content!.length).toBeGreaterThan(0);
+    expect(data.usage!.completion_tokens).toBeGreaterThan(0);
+    expect(data.usage!.prompt_tokens).toBeGreaterThan(0);
+    expect(response.headers.get('x-llmp-route')).toBe('model=upstream-stories; sensitivity=public');
+    expect(good.seen).toHaveLength(1);
+    expect(good.seen[0]!.body).toMatchObject({ model: 'stories260k', stream: true, max_tokens: 12 });
+    expect(good.seen[0]!.authorization).toBe(`Bearer ${upstream.apiKey}`);
+    expect(JSON.stringify(data)).not.toContain(upstream.apiKey);
+  });
+
+  it('streams a remote model chunk by chunk, ending with finish_reason and usage', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'upstream-stories',
+      max_tokens: 12,
+      messages: [{ role: 'user', content: 'Once upon' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const chunks: OpenAI.ChatCompletionChunk[] = [];
+    for await (const c of stream) chunks.push(c);
+    const text = chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
+    expect(text.length).toBeGreaterThan(0);
+    expect(chunks.filter((c) => c.choices[0]?.delta.content).length).toBeGreaterThan(1);
+    expect(chunks.some((c) => c.choices[0]?.finish_reason)).toBe(true);
+    expect(chunks.at(-1)!.usage!.completion_tokens).toBeGreaterThan(0);
+  });
+
+  it('falls back to the next target when one fails before its first token, and says so', async () => {
+    flaky.faults.push(503);
+    const { data, response } = await ask({ model: 'auto' });
+    expect(data.choices[0]!.message.content!.length).toBeGreaterThan(0);
+    expect(flaky.seen).toHaveLength(1);
+    expect(good.seen).toHaveLength(1);
+    expect(response.headers.get('x-llmp-route')).toBe(
+      'route=auto; model=upstream-stories; sensitivity=public; fallback=flaky-stories',
+    );
+  });
+
+  it('retries a 429 honouring Retry-After, then falls back on a hang once the first-token timeout passes', async () => {
+    good.faults.push(429);
+    const { data } = await ask({});
+    expect(data.choices[0]!.message.content!.length).toBeGreaterThan(0);
+    expect(good.seen).toHaveLength(2); // the 429, then the retry (max_retries 1)
+
+    flaky.faults.push('hang');
+    const t0 = Date.now();
+    const { response } = await ask({ model: 'auto' });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2900);
+    expect(response.headers.get('x-llmp-route')).toContain('fallback=flaky-stories');
+  });
+
+  it('confidential requests never leave the local models, and a remote model cannot take one', async () => {
+    const { data, response } = await ask({ model: 'auto', sensitivity: 'confidential' });
+    expect(data.choices[0]!.message.content).toBeDefined();
+    expect(response.headers.get('x-llmp-route')).toBe(`route=auto; model=${MODEL}; sensitivity=confidential`);
+    expect([...good.seen, ...flaky.seen]).toEqual([]);
+    await expect(ask({ sensitivity: 'confidential' })).rejects.toMatchObject({ status: 400, param: 'sensitivity' });
+    expect(good.seen).toEqual([]);
+  });
+
+  it('personal data raises the request to internal and is redacted before a remote model sees it', async () => {
+    const content = 'Mail ada@example.com or call +44 20 7946 0958 about card 4111 1111 1111 1111.';
+    const dry = await fetch(`${platform.gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${platform.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'auto', dry_run: true, messages: [{ role: 'user', content }] }),
+    });
+    const plan = (await dry.json()) as { prompt: string; route: Record<string, unknown> };
+    // flaky-stories takes public requests only: skipped; upstream-stories takes internal ones, redacted.
+    expect(plan.route).toMatchObject({
+      route: 'auto',
+      served_by: 'upstream-stories',
+      sensitivity: 'internal',
+      sensitivity_source: 'pii',
+      pii_found: { email: 1, phone: 1, payment_card: 1 },
+      pii_redacted: { email: 1, phone: 1, payment_card: 1 },
+      skipped: [{ model: 'flaky-stories', reason: expect.stringContaining('max_sensitivity public') }],
+    });
+    expect(plan.prompt).toContain('Mail [EMAIL] or call [PHONE] about card [PAYMENT_CARD].');
+    expect(plan.prompt).not.toContain('ada@example.com');
+
+    await ask({ model: 'auto', messages: [{ role: 'user', content }] });
+    expect(flaky.seen).toEqual([]);
+    expect(good.seen).toHaveLength(1);
+    const sent = JSON.stringify(good.seen[0]!.body);
+    expect(sent).toContain('[EMAIL]');
+    for (const secret of ['ada@example.com', '7946 0958', '4111']) expect(sent).not.toContain(secret);
+  });
+
+  it('opens the circuit after repeated failures: the upstream is skipped without being called', async () => {
+    // Earlier tests left failures of flaky-stories in a row; a few more open its circuit (CIRCUIT_FAILURES 3).
+    flaky.faults.push(503, 503, 503);
+    for (let i = 0; i < 3; i++) await ask({ model: 'auto' });
+    const calls = flaky.seen.length;
+    expect(calls).toBeGreaterThan(0);
+    const { response } = await ask({ model: 'auto' });
+    expect(flaky.seen).toHaveLength(calls); // not called: its circuit is open
+    expect(response.headers.get('x-llmp-route')).toContain(
+      'model=upstream-stories; sensitivity=public; fallback=flaky-stories',
+    );
+    const dry = await fetch(`${platform.gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${platform.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'auto', dry_run: true, messages: [{ role: 'user', content: 'x' }] }),
+    });
+    const plan = (await dry.json()) as { route: { failed: { model: string; reason: string }[] } };
+    expect(plan.route.failed).toEqual([{ model: 'flaky-stories', reason: expect.stringContaining('circuit open') }]);
+    flaky.faults.length = 0;
+  });
+
+  it('lists routes and remote models in /v1/models, and refuses local-only features on remote models', async () => {
+    const ids = (await client.models.list()).data.map((m) => m.id);
+    expect(ids).toEqual(expect.arrayContaining(['auto', 'upstream-stories', 'flaky-stories', MODEL]));
+    await expect(ask({ logprobs: true })).rejects.toMatchObject({ status: 400 });
+    // On the route the local target takes it.
+    const { response } = await ask({ model: 'auto', logprobs: true });
+    expect(response.headers.get('x-llmp-route')).toContain(`model=${MODEL}`);
+  });
+});
