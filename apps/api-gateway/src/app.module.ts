@@ -13,6 +13,7 @@ import { ModelsModule } from './models/models.module';
 import { RagRoutesModule } from './rag/rag-routes.module';
 import { ResponsesModule } from './responses/responses.module';
 import { VectorStoresModule } from './vector-stores/vector-stores.module';
+import { StatusModule } from './status/status.module';
 
 /** The public edge: one feature module per API family. */
 @Module({
@@ -32,6 +33,7 @@ import { VectorStoresModule } from './vector-stores/vector-stores.module';
     ResponsesModule,
     FilesModule,
     VectorStoresModule,
+    StatusModule,
     RagRoutesModule,
   ],
 })

@@ -195,6 +195,7 @@ const ROUTES: RouteCase[] = [
   { route: 'GET /v1/api-keys', need: 'api_keys.read', path: '/v1/api-keys' },
   { route: 'DELETE /v1/api-keys/{id}', need: 'api_keys.write', path: `/v1/api-keys/${NO_UUID}` },
   { route: 'GET /v1/admin/users', need: 'admin', path: '/v1/admin/users' },
+  { route: 'GET /v1/status', need: 'admin', path: '/v1/status' },
   {
     route: 'PATCH /v1/admin/users/{id}',
     need: 'admin',

@@ -6,7 +6,8 @@
  * the official `openai` package is the client. Covered: streaming and whole responses through the upstream, usage
  * from its reply, fallback before the first token, retries honouring Retry-After, the circuit breaker,
  * confidential requests never reaching the upstream, PII redacted before it (and reported in the dry run), the
- * upstream key never reaching the client.
+ * upstream key never reaching the client; the response cache (hit, miss, per-user scope, TTL, never for
+ * confidential or random requests) with the upstream's log showing what it spared, and the operator's /v1/status.
  *
  * Needs a build first (`npm run build && npx jest apps/api-gateway/test/providers.e2e-spec.ts`).
  */
@@ -16,11 +17,12 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { REPO_ROOT, RunningPlatform, startPlatform } from '@llmp/testing';
+import { REPO_ROOT, RunningPlatform, registerUser, startPlatform } from '@llmp/testing';
 
 jest.setTimeout(240_000);
 
 const MODEL = 'stories260k';
+const CACHE_TTL_S = 3;
 
 interface Seen {
   path: string;
@@ -127,7 +129,12 @@ describe('remote providers and routing (two platforms as processes, a recording 
     platform = await startPlatform({
       env: { LOG_LEVEL: 'warn', MODELS_CONFIG: join(dir, 'models.yaml') },
       workerModels: MODEL,
-      gatewayEnv: { UPSTREAM_API_KEY: upstream.apiKey, CIRCUIT_FAILURES: '3', CIRCUIT_COOLDOWN_MS: '60000' },
+      gatewayEnv: {
+        UPSTREAM_API_KEY: upstream.apiKey,
+        CIRCUIT_FAILURES: '3',
+        CIRCUIT_COOLDOWN_MS: '60000',
+        RESPONSE_CACHE_TTL_S: String(CACHE_TTL_S),
+      },
     });
     client = new OpenAI({ baseURL: `${platform.gateway.url}/v1`, apiKey: platform.apiKey, maxRetries: 0 });
   });
@@ -274,5 +281,81 @@ describe('remote providers and routing (two platforms as processes, a recording 
     // On the route the local target takes it.
     const { response } = await ask({ model: 'auto', logprobs: true });
     expect(response.headers.get('x-llmp-route')).toContain(`model=${MODEL}`);
+  });
+
+  describe('response cache', () => {
+    const post = (body: object, bearer = platform.apiKey) =>
+      fetch(`${platform.gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'upstream-stories', max_tokens: 12, ...body }),
+      });
+    const question = (text: string) => ({ messages: [{ role: 'user', content: text }], temperature: 0 });
+
+    it('answers a repeated deterministic request from the cache, whole and streamed, without the upstream', async () => {
+      const first = await post(question('The dragon'));
+      const firstBody = (await first.json()) as { cached?: boolean; choices: { message: { content: string } }[] };
+      expect(first.headers.get('x-cache')).toBe('miss');
+      expect(firstBody.cached).toBeUndefined();
+      const again = await post(question('The dragon'));
+      const body = (await again.json()) as typeof firstBody;
+      expect(again.headers.get('x-cache')).toBe('hit');
+      expect(body.cached).toBe(true);
+      expect(body.choices[0]!.message.content).toBe(firstBody.choices[0]!.message.content);
+      expect(good.seen).toHaveLength(1); // the upstream answered once
+
+      const stream = await client.chat.completions
+        .create({ model: 'upstream-stories', max_tokens: 12, stream: true, ...question('The dragon') } as never)
+        .withResponse();
+      expect(stream.response.headers.get('x-cache')).toBe('hit');
+      let text = '';
+      for await (const chunk of stream.data as unknown as AsyncIterable<OpenAI.ChatCompletionChunk>) {
+        text += chunk.choices[0]?.delta.content ?? '';
+      }
+      expect(text).toBe(firstBody.choices[0]!.message.content);
+      expect(good.seen).toHaveLength(1);
+    });
+
+    it('keeps users apart, expires entries after the TTL, and never caches confidential or random requests', async () => {
+      await post(question('The knight'));
+      const other = await registerUser(platform.gateway.url, `cache${Date.now().toString(36)}`, 'Str0ng-enough-pass');
+      expect((await post(question('The knight'), other)).headers.get('x-cache')).toBe('miss');
+      expect((await post(question('The knight'))).headers.get('x-cache')).toBe('hit');
+      await new Promise((r) => setTimeout(r, CACHE_TTL_S * 1000 + 300));
+      expect((await post(question('The knight'))).headers.get('x-cache')).toBe('miss');
+
+      const secret = await post({ ...question('The vault'), model: MODEL, sensitivity: 'confidential' });
+      expect(secret.status).toBe(200);
+      expect(secret.headers.get('x-cache')).toBeNull();
+      const random = await post({ messages: [{ role: 'user', content: 'The vault' }], temperature: 1 });
+      expect(random.headers.get('x-cache')).toBeNull();
+      const seeded = await post({ messages: [{ role: 'user', content: 'The vault' }], temperature: 1, seed: 7 });
+      expect(seeded.headers.get('x-cache')).toBe('miss');
+    });
+
+    it('GET /v1/status shows the cache, the local queues with their workers, and the routes (admins only)', async () => {
+      const res = await fetch(`${platform.gateway.url}/v1/status`, {
+        headers: { authorization: `Bearer ${platform.adminToken}` },
+      });
+      expect(res.status).toBe(200);
+      const status = (await res.json()) as {
+        cache: { enabled: boolean; hits: number; misses: number; ratio: number; entries: number };
+        models: { id: string; workers?: number; queue?: { waiting: number } }[];
+        routes: { id: string; targets: string[] }[];
+      };
+      expect(status.cache).toMatchObject({ enabled: true });
+      expect(status.cache.hits).toBeGreaterThanOrEqual(3);
+      expect(status.cache.misses).toBeGreaterThanOrEqual(4);
+      expect(status.cache.ratio).toBeCloseTo(status.cache.hits / (status.cache.hits + status.cache.misses));
+      expect(status.cache.entries).toBeGreaterThanOrEqual(1);
+      const local = status.models.find((m) => m.id === MODEL)!;
+      expect(local.workers).toBe(1);
+      expect(local.queue).toMatchObject({ waiting: 0 });
+      expect(status.routes).toEqual([{ id: 'auto', targets: ['flaky-stories', 'upstream-stories', MODEL] }]);
+      const user = await registerUser(platform.gateway.url, `st${Date.now().toString(36)}`, 'Str0ng-enough-pass');
+      expect(
+        (await fetch(`${platform.gateway.url}/v1/status`, { headers: { authorization: `Bearer ${user}` } })).status,
+      ).toBe(403);
+    });
   });
 });

@@ -1,15 +1,10 @@
 import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ListPage, ListQuerySchema, Principal, UpdateUserRequestSchema, UserView } from '@llmp/contracts';
-import { ApiError, ApiErrorCode } from '@llmp/platform';
 import { openApiSchema, parseBody } from '../http/zod-body';
 import { AuthRpcClient } from './auth-rpc.client';
 import { CurrentPrincipal } from './current-principal.decorator';
-import { RequireScope } from './require-scope.decorator';
-
-function requireAdmin(p: Principal): void {
-  if (p.role !== 'admin') throw new ApiError(ApiErrorCode.PermissionDenied, 'This route is for admins.');
-}
+import { RequireScope, requireAdmin } from './require-scope.decorator';
 
 @ApiTags('admin')
 @ApiBearerAuth()

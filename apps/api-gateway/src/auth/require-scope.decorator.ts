@@ -23,3 +23,8 @@ export function assertScope(p: Principal, scope: Scope, param: string | null = n
     param,
   );
 }
+
+/** Admin routes: the `admin` scope is not enough (a user's own token holds every scope), the role must be admin. */
+export function requireAdmin(p: Principal): void {
+  if (p.role !== 'admin') throw new ApiError(ApiErrorCode.PermissionDenied, 'This route is for admins.');
+}

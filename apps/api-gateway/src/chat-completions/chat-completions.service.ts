@@ -21,6 +21,7 @@ import { FunctionRegistry } from '../functions/function-registry.service';
 import { ServerToolLoop, serverTools } from './server-tool-loop.service';
 import { estimateTokens } from '../generation/token-estimate';
 import { Router } from '../routing/router.service';
+import { ResponseCache } from '../cache/response-cache.service';
 import { chatFormat } from './chat-completion.format';
 
 /**
@@ -36,6 +37,7 @@ import { chatFormat } from './chat-completion.format';
 export class ChatCompletionsService {
   constructor(
     private readonly router: Router,
+    private readonly cache: ResponseCache,
     private readonly runner: CompletionRunner,
     private readonly stateful: StatefulChat,
     private readonly grounding: Grounding,
@@ -146,6 +148,20 @@ export class ChatCompletionsService {
       idPrefix: 'chatcmpl-',
       format: chatFormat(request.model, sampling.logprobs != null, tools.legacy),
       route,
+      cacheKey:
+        this.cache.enabled &&
+        !conversationId &&
+        !sources &&
+        route.sensitivity !== 'confidential' &&
+        ResponseCache.deterministic(sampling)
+          ? this.cache.key(principal, 'chat.completions', [
+              request.model,
+              messages,
+              sampling,
+              toolJobFields(tools),
+              tools.legacy,
+            ])
+          : undefined,
     });
   }
 

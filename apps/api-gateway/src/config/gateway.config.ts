@@ -113,6 +113,13 @@ export function readGatewayEnv(env: NodeJS.ProcessEnv = process.env) {
             return z.NEVER;
           }
         }),
+      /** Seconds a deterministic request's answer is kept in the response cache; 0 (default) turns it off. */
+      RESPONSE_CACHE_TTL_S: z.coerce.number().int().min(0).default(0),
+      /** `true`: one cache for all users (identical requests share answers); default: each user has their own. */
+      RESPONSE_CACHE_SHARED: z
+        .enum(['true', 'false'])
+        .default('false')
+        .transform((v) => v === 'true'),
       /** Failures before first token in a row that open an upstream's circuit, and how long it stays open. */
       CIRCUIT_FAILURES: z.coerce.number().int().min(1).default(5),
       CIRCUIT_COOLDOWN_MS: z.coerce.number().int().min(100).default(30_000),
@@ -159,6 +166,8 @@ export function readGatewayEnv(env: NodeJS.ProcessEnv = process.env) {
     piiRedact: cfg.PII_REDACT,
     piiPhoneRegion: cfg.PII_PHONE_REGION ?? null,
     piiPatterns: cfg.PII_PATTERNS,
+    responseCacheTtlS: cfg.RESPONSE_CACHE_TTL_S,
+    responseCacheShared: cfg.RESPONSE_CACHE_SHARED,
     circuitFailures: cfg.CIRCUIT_FAILURES,
     circuitCooldownMs: cfg.CIRCUIT_COOLDOWN_MS,
     /** Remote providers' API keys, by the variable names the models config gives (read once, never logged). */

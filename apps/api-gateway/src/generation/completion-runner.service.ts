@@ -20,6 +20,8 @@ import { JOB_LOST } from '../jobs/reply-hub.service';
 import { GatewayMetrics } from '../jobs/gateway.metrics';
 import { SseStream } from '../http/sse-stream';
 import { isSourceRef } from './grounding';
+import { randomUUID } from 'node:crypto';
+import { ResponseCache } from '../cache/response-cache.service';
 import { ProviderGateway, RouteOutcome } from '../providers/provider-gateway.service';
 import type { RoutePlan } from '../routing/router.service';
 
@@ -29,7 +31,8 @@ import type { RoutePlan } from '../routing/router.service';
  */
 export interface CompletionFormat {
   response(id: string, result: GenerationResult, extra: Record<string, unknown>): unknown;
-  opening(id: string): unknown[];
+  /** `start`: the accepted prompt's start event (its token count), when the stream follows one. */
+  opening(id: string, start?: StartEvent): unknown[];
   /**
    * `logprobs`: when the request asked for them, the entries of exactly this text's tokens (a delta may carry
    * `text: ''` with the entry of a token that only starts a character; it is rendered like any other).
@@ -45,6 +48,8 @@ export interface CompletionFormat {
   namedEvents?: boolean;
   /** Events that end a failed stream; absent: a single `{error}` data event (Chat Completions' way). */
   failure?(id: string, error: StreamFailure): unknown[];
+  /** A dry run's answer in the endpoint's own shape (a token count); absent: the platform's dry-run object. */
+  dryRun?(start: StartEvent): unknown;
 }
 
 export type ToolCallFragment = Omit<Extract<StreamEvent, { type: 'tool_call' }>, 'type' | 'jobId'>;
@@ -80,6 +85,11 @@ export interface CompletionRun<N extends JobsOf<'inference'>> {
   dryRunFields?: (start: StartEvent) => Record<string, unknown>;
   /** The routing decision: the job goes to its targets in order (local or remote); absent: to `model`'s queue. */
   route?: RoutePlan;
+  /**
+   * The response cache entry of a request the endpoint found cacheable (deterministic, stateless, not
+   * confidential): a hit is answered from it (`x-cache: hit`, `cached: true`), a miss stores its result.
+   */
+  cacheKey?: string;
 }
 
 /** The `route` extension of a dry run, and the `x-llmp-route` header of every routed response. */
@@ -162,10 +172,43 @@ export class CompletionRunner {
     private readonly metrics: GatewayMetrics,
     private readonly admission: AdmissionControl,
     private readonly providers: ProviderGateway,
+    private readonly cache: ResponseCache,
   ) {}
+
+  /** A cached generation, answered as a fresh one would be (whole or streamed), marked `cached: true`. */
+  private async replay<N extends JobsOf<'inference'>>(
+    reply: FastifyReply,
+    run: CompletionRun<N>,
+    result: GenerationResult,
+  ): Promise<void> {
+    const id = `${run.idPrefix}${randomUUID().replace(/-/g, '')}`;
+    const extra = { cached: true };
+    if (!run.stream) {
+      await reply.send(run.format.response(id, result, extra));
+      return;
+    }
+    const sse = new SseStream(reply);
+    const events = [
+      ...run.format.opening(id),
+      ...(result.text ? run.format.delta(id, result.text, result.logprobs) : []),
+      ...(result.toolCalls ?? []).flatMap(
+        (c, index) => run.format.toolCall?.(id, { index, id: c.id, name: c.name, arguments: c.arguments }) ?? [],
+      ),
+      ...run.format.closing(id, result, extra),
+    ];
+    for (const event of events) send(sse, run, event);
+    if (run.includeUsage) sse.data(run.format.usage(id, result));
+    sse.done(run.format.doneMarker);
+  }
 
   async run<N extends JobsOf<'inference'>>(reply: FastifyReply, run: CompletionRun<N>): Promise<void> {
     const started = performance.now();
+    const cacheKey = run.dryRun || run.complete ? undefined : run.cacheKey;
+    if (cacheKey) {
+      const hit = await this.cache.get(cacheKey);
+      void reply.header('x-cache', hit ? 'hit' : 'miss');
+      if (hit) return this.replay(reply, run, hit);
+    }
     const outcome: RouteOutcome = { served: run.model, failed: [], redacted: {} };
     await this.jobs.run(reply, this.spec(run, outcome), async ({ handle, deadline, record }) => {
       const id = `${run.idPrefix}${handle.jobId.replace(/-/g, '')}`;
@@ -173,6 +216,7 @@ export class CompletionRunner {
       const finished = (result: GenerationResult) => {
         this.metrics.observeCompletion(run.model, started, result.usage.completionTokens);
         record(result.usage);
+        if (cacheKey) void this.cache.put(cacheKey, result);
       };
       // A stream that has to wait in the queue starts at once and shows its place in SSE comment lines (which
       // every SSE client ignores); a prompt error found when its turn comes then ends the stream as an error event.
@@ -183,6 +227,10 @@ export class CompletionRunner {
       if (ev.type === 'error') throw toApiError(ev);
       if (ev.type !== 'start') throw new ApiError(ApiErrorCode.WorkerFailed, 'The worker answered out of order');
       let start: StartEvent = ev;
+      if (run.dryRun && run.format.dryRun) {
+        await reply.send(run.format.dryRun(start));
+        return;
+      }
       if (run.dryRun) {
         await reply.send({
           object: 'chat.completion.dry_run',
@@ -288,7 +336,7 @@ export class CompletionRunner {
     let start = firstStart;
     const fail = (message: string, code = ApiErrorCode.WorkerFailed): void =>
       this.failStream(sse, run, handle, id, message, code);
-    for (const event of run.format.opening(id)) send(sse, run, event);
+    for (const event of run.format.opening(id, start)) send(sse, run, event);
     let sentText = false;
     for (;;) {
       const ev = await handle.next(deadline);

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ResponseCache } from '../cache/response-cache.service';
 import { JobsModule } from '../jobs/jobs.module';
 import { ProvidersModule } from '../providers/providers.module';
 import { RetrievalModule } from '../retrieval/retrieval.module';
@@ -11,7 +12,7 @@ import { Grounding } from './grounding.service';
  */
 @Module({
   imports: [JobsModule, RetrievalModule, ProvidersModule],
-  providers: [CompletionRunner, Grounding],
-  exports: [CompletionRunner, Grounding, ProvidersModule],
+  providers: [CompletionRunner, Grounding, ResponseCache],
+  exports: [CompletionRunner, Grounding, ResponseCache, ProvidersModule],
 })
 export class GenerationModule {}

@@ -82,8 +82,9 @@ export class Router {
     const route = this.routes.get(id);
     const candidates = route ? this.routeTargets(route, p, req) : [this.catalog.require(id, p, capability)];
     const remote = candidates.some((m) => m.kind === 'remote');
-    // Detection only matters when a remote model could see the prompt.
-    const pii = remote ? this.detect(req.messages) : {};
+    // Detection matters when a remote model could see the prompt, or when found PII makes a request
+    // confidential (which also keeps it out of the response cache).
+    const pii = remote || this.cfg.piiSensitivity === 'confidential' ? this.detect(req.messages) : {};
     const found = Object.keys(pii).length > 0;
     const raised = found && this.cfg.piiSensitivity !== 'none' ? this.cfg.piiSensitivity : 'public';
     const asked = req.sensitivity ?? 'public';
