@@ -101,6 +101,7 @@ export class ChatCompletionsService {
         promptTokens,
         maxTokens: sampling.maxTokens,
         localOnly: localOnlyFeature(request),
+        jsonFormat: tools.responseFormat !== undefined,
       },
       requestId,
     );

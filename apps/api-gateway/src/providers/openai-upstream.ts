@@ -1,5 +1,7 @@
-import type OpenAI from 'openai';
+import OpenAI from 'openai';
 import type { ChatCompleteV1Payload, ChatMessage, FinishReason, GenerationResult, ToolCall } from '@llmp/contracts';
+import type { RemoteModelDefinition } from '@llmp/platform';
+import type { UpstreamAdapter, UpstreamEvent, UpstreamStream } from './upstream-adapter';
 
 type UpstreamRequest = OpenAI.Chat.ChatCompletionCreateParamsStreaming;
 type UpstreamMessage = OpenAI.Chat.ChatCompletionMessageParam;
@@ -106,7 +108,7 @@ export class UpstreamAccumulator {
     const choice = chunk.choices?.[0];
     if (!choice) return [];
     if (choice.finish_reason) this.finish = FINISH[choice.finish_reason] ?? 'stop';
-    const out: ReturnType<UpstreamAccumulator['add']> = [];
+    const out: UpstreamEvent[] = [];
     const text = choice.delta?.content;
     if (text) {
       this.text += text;
@@ -137,5 +139,52 @@ export class UpstreamAccumulator {
       usage: this.usage,
       ...(calls.length ? { toolCalls: calls } : {}),
     };
+  }
+}
+
+/** OpenAI's Chat Completions over the official SDK (its retries with back-off honour Retry-After). */
+export class OpenAiCompatibleAdapter implements UpstreamAdapter {
+  private readonly clients = new Map<string, OpenAI>();
+
+  request(m: RemoteModelDefinition, p: ChatCompleteV1Payload) {
+    return upstreamChatRequest(m.upstream_model, p);
+  }
+
+  async open(
+    m: RemoteModelDefinition,
+    endpoint: RemoteModelDefinition['endpoints'][number],
+    apiKey: string | undefined,
+    p: ChatCompleteV1Payload,
+    signal: AbortSignal,
+  ): Promise<UpstreamStream> {
+    const stream = await this.client(m, endpoint.base_url, apiKey).chat.completions.create(this.request(m, p), {
+      signal,
+    });
+    const acc = new UpstreamAccumulator();
+    const it = stream[Symbol.asyncIterator]();
+    return {
+      chunks: {
+        next: async () => {
+          const r = await it.next();
+          return r.done ? { done: true, value: undefined } : { done: false, value: acc.add(r.value) };
+        },
+      },
+      result: () => acc.result(),
+    };
+  }
+
+  private client(m: RemoteModelDefinition, baseURL: string, apiKey: string | undefined): OpenAI {
+    const id = `${baseURL} ${apiKey ?? ''} ${m.max_retries} ${m.first_token_timeout_ms}`;
+    let c = this.clients.get(id);
+    if (!c) {
+      c = new OpenAI({
+        baseURL,
+        apiKey: apiKey ?? 'none',
+        maxRetries: m.max_retries,
+        timeout: m.first_token_timeout_ms,
+      });
+      this.clients.set(id, c);
+    }
+    return c;
   }
 }

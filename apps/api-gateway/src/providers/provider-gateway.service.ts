@@ -1,15 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { randomUUID } from 'node:crypto';
-import type {
-  ChatCompleteV1Payload,
-  ChatMessage,
-  JobPayload,
-  JobsOf,
-  Principal,
-  StreamEvent,
-} from '@llmp/contracts';
+import type { ChatCompleteV1Payload, ChatMessage, JobPayload, JobsOf, Principal, StreamEvent } from '@llmp/contracts';
 import { ApiError, ApiErrorCode, PiiCounts, RemoteModelDefinition, addCounts } from '@llmp/platform';
 import { gatewayConfig } from '../config/gateway.config';
 import { InferenceClient } from '../jobs/inference-client.service';
@@ -17,7 +11,9 @@ import { JobHandle } from '../jobs/job-handle';
 import type { RoutePlan } from '../routing/router.service';
 import { Router } from '../routing/router.service';
 import { CircuitBreaker } from './circuit-breaker';
-import { UpstreamAccumulator, upstreamChatRequest } from './openai-upstream';
+import { AnthropicAdapter } from './anthropic-upstream';
+import { OpenAiCompatibleAdapter } from './openai-upstream';
+import type { UpstreamAdapter, UpstreamEvent, UpstreamStream } from './upstream-adapter';
 
 type Endpoint = RemoteModelDefinition['endpoints'][number];
 
@@ -33,8 +29,8 @@ class UpstreamFailure extends Error {}
 
 /**
  * Submits a generation to the targets of its route in order: a local model is a queued job for its workers (the
- * queue's own retries take over from there); a remote one is called from here, streamed through into a job handle
- * the endpoints read like a worker's. A remote target that fails before its first token (connection error,
+ * queue's own retries take over from there); a remote one (OpenAI-compatible, or Anthropic's Messages API through
+ * an adapter) is called from here, streamed through into a job handle the endpoints read like a worker's. A remote target that fails before its first token (connection error,
  * timeout, 429/5xx after the SDK's retries with back-off and Retry-After, an open circuit) hands the request to
  * the next endpoint of the model (least in-flight first), then to the next target; once a token has arrived, a
  * failure ends the stream with an error event. Prompts are redacted (PII_REDACT) before they leave.
@@ -44,7 +40,10 @@ export class ProviderGateway {
   private readonly logger = new Logger(ProviderGateway.name);
   private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly inFlight = new Map<string, number>();
-  private readonly clients = new Map<string, OpenAI>();
+  private readonly adapters: Record<RemoteModelDefinition['provider'], UpstreamAdapter> = {
+    'openai-compatible': new OpenAiCompatibleAdapter(),
+    anthropic: new AnthropicAdapter(),
+  };
 
   constructor(
     private readonly local: InferenceClient,
@@ -116,21 +115,6 @@ export class ProviderGateway {
     return b;
   }
 
-  private client(endpoint: Endpoint, m: RemoteModelDefinition): OpenAI {
-    const id = `${endpoint.base_url} ${endpoint.api_key_env ?? ''} ${m.max_retries}`;
-    let c = this.clients.get(id);
-    if (!c) {
-      c = new OpenAI({
-        baseURL: endpoint.base_url,
-        apiKey: (endpoint.api_key_env && this.cfg.providerKeys[endpoint.api_key_env]) || 'none',
-        maxRetries: m.max_retries,
-        timeout: m.first_token_timeout_ms,
-      });
-      this.clients.set(id, c);
-    }
-    return c;
-  }
-
   /**
    * Calls the upstream and waits for its first chunk (or its end) before handing back the job handle, so that a
    * failure until then can go to the next target; later chunks are pumped into the handle as they come.
@@ -154,10 +138,11 @@ export class ProviderGateway {
     };
     const handle = new JobHandle(jobId, `remote:${m.id}`, () => abort.abort(), release);
     const start: StreamEvent = { type: 'start', jobId, attempt: 0, promptTokens: 0 };
-    const request = upstreamChatRequest(m.upstream_model, { ...payload, messages: redacted.messages });
+    const adapter = this.adapters[m.provider];
+    const clean = { ...payload, messages: redacted.messages };
     if (payload.dryRun) {
       // What the upstream would get: its messages, after redaction (the remote template is not ours to render).
-      handle.push({ ...start, prompt: JSON.stringify(request.messages, null, 2) });
+      handle.push({ ...start, prompt: JSON.stringify(adapter.request(m, clean).messages, null, 2) });
       release();
       return handle;
     }
@@ -166,13 +151,12 @@ export class ProviderGateway {
       () => abort.abort(new UpstreamFailure('no first token in time')),
       m.first_token_timeout_ms,
     );
-    const acc = new UpstreamAccumulator();
-    let iterator: AsyncIterator<OpenAI.Chat.ChatCompletionChunk>;
-    let first: IteratorResult<OpenAI.Chat.ChatCompletionChunk>;
+    const apiKey = endpoint.api_key_env ? this.cfg.providerKeys[endpoint.api_key_env] : undefined;
+    let stream: UpstreamStream;
+    let first: IteratorResult<UpstreamEvent[]>;
     try {
-      const stream = await this.client(endpoint, m).chat.completions.create(request, { signal: abort.signal });
-      iterator = stream[Symbol.asyncIterator]();
-      first = await iterator.next();
+      stream = await adapter.open(m, endpoint, apiKey, clean, abort.signal);
+      first = await stream.chunks.next();
     } catch (err) {
       clearTimeout(timer);
       release();
@@ -180,16 +164,16 @@ export class ProviderGateway {
     }
     clearTimeout(timer);
     handle.push(start);
-    const push = (chunk: OpenAI.Chat.ChatCompletionChunk) => {
-      for (const ev of acc.add(chunk)) handle.push({ ...ev, jobId });
+    const push = (events: UpstreamEvent[]) => {
+      for (const ev of events) handle.push({ ...ev, jobId });
     };
     if (!first.done) push(first.value);
     void (async () => {
       try {
         if (!first.done) {
-          for (let next = await iterator.next(); !next.done; next = await iterator.next()) push(next.value);
+          for (let next = await stream.chunks.next(); !next.done; next = await stream.chunks.next()) push(next.value);
         }
-        handle.push({ type: 'end', jobId, ...acc.result() });
+        handle.push({ type: 'end', jobId, ...stream.result() });
       } catch (err) {
         const message = abort.signal.aborted ? 'cancelled' : this.scrub(String((err as Error).message), endpoint);
         handle.push({
@@ -235,7 +219,7 @@ export class ProviderGateway {
       const reason: unknown = signal.reason;
       return reason instanceof UpstreamFailure ? reason : new UpstreamFailure('cancelled');
     }
-    if (err instanceof OpenAI.APIError && err.status !== undefined) {
+    if ((err instanceof OpenAI.APIError || err instanceof Anthropic.APIError) && err.status !== undefined) {
       const status = err.status;
       if (status === 401 || status === 403) return new UpstreamFailure(`upstream refused our credentials (${status})`);
       if (status >= 400 && status < 500 && ![408, 409, 429].includes(status)) {

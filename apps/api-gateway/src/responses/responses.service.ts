@@ -99,6 +99,7 @@ export class ResponsesService {
         promptTokens,
         maxTokens: sampling.maxTokens,
         localOnly: sampling.logprobs != null ? 'logprobs' : undefined,
+        jsonFormat: tools.responseFormat !== undefined,
       },
       requestId,
     );

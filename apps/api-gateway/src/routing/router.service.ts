@@ -28,6 +28,8 @@ export interface RouteRequest {
   maxTokens?: number;
   /** A request field only local models serve (`logprobs`, `logit_bias`), which keeps remote targets out. */
   localOnly?: string;
+  /** The request constrains the reply to JSON (`response_format`, `text.format`): Anthropic models cannot. */
+  jsonFormat?: boolean;
 }
 
 /** The decision for one request: the targets that may serve it, in order, and why the others may not. */
@@ -158,6 +160,7 @@ export class Router {
     if (!(m.capabilities as string[]).includes(capability)) return `it does not serve ${capability}`;
     if (m.kind === 'remote') {
       if (req.localOnly) return `${req.localOnly} is served by local models only`;
+      if (req.jsonFormat && m.provider === 'anthropic') return 'JSON response formats are not served by Anthropic models';
       // The hard rule: confidential requests are served by local models only.
       if (sensitivity === 'confidential') return 'confidential requests are served by local models only';
       if (RANK[sensitivity] > RANK[m.max_sensitivity]) {
