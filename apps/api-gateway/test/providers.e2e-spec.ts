@@ -7,7 +7,8 @@
  * from its reply, fallback before the first token, retries honouring Retry-After, the circuit breaker,
  * confidential requests never reaching the upstream, PII redacted before it (and reported in the dry run), the
  * upstream key never reaching the client; the response cache (hit, miss, per-user scope, TTL, never for
- * confidential or random requests) with the upstream's log showing what it spared, and the operator's /v1/status.
+ * confidential or random requests) with the upstream's log showing what it spared, the operator's /v1/status,
+ * and cost: priced answers, cost summed in /v1/usage, a monthly budget refusing the next request.
  *
  * Needs a build first (`npm run build && npx jest apps/api-gateway/test/providers.e2e-spec.ts`).
  */
@@ -17,7 +18,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { REPO_ROOT, RunningPlatform, registerUser, startPlatform } from '@llmp/testing';
+import { REPO_ROOT, RunningPlatform, login, registerUser, startPlatform } from '@llmp/testing';
 
 jest.setTimeout(240_000);
 
@@ -281,6 +282,60 @@ describe('remote providers and routing (two platforms as processes, a recording 
     // On the route the local target takes it.
     const { response } = await ask({ model: 'auto', logprobs: true });
     expect(response.headers.get('x-llmp-route')).toContain(`model=${MODEL}`);
+  });
+
+  describe('cost and budgets', () => {
+    const PASSWORD = 'Str0ng-enough-pass';
+    const price = (u: { prompt_tokens: number; completion_tokens: number }) =>
+      (u.prompt_tokens * 0.5 + u.completion_tokens * 1.5) / 1_000_000;
+
+    it('prices each answer, sums the cost in /v1/usage, and refuses a user past their monthly budget', async () => {
+      const username = `budget${Date.now().toString(36)}`;
+      const token = await registerUser(platform.gateway.url, username, PASSWORD);
+      const user = new OpenAI({ baseURL: `${platform.gateway.url}/v1`, apiKey: token, maxRetries: 0 });
+      const body = {
+        model: 'upstream-stories',
+        max_tokens: 12,
+        messages: [{ role: 'user' as const, content: 'Once' }],
+      };
+      const first = (await user.chat.completions.create(body)) as OpenAI.ChatCompletion & { cost: number };
+      expect(first.cost).toBeCloseTo(price(first.usage!), 12);
+      // A local model without a price has no cost.
+      const local = (await user.chat.completions.create({ ...body, model: MODEL })) as { cost?: number };
+      expect(local.cost).toBeUndefined();
+
+      type Row = { group: string; requests: number; cost: number };
+      let row: Row | undefined;
+      for (let i = 0; i < 50 && row?.requests !== 1; i++) {
+        const res = await fetch(`${platform.gateway.url}/v1/usage?group_by=model`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        row = ((await res.json()) as { data: Row[] }).data.find((r) => r.group === 'upstream-stories');
+        if (row?.requests !== 1) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(row!.cost).toBeCloseTo(first.cost, 9);
+
+      // A budget below what was spent: the next generation is refused, whatever the model.
+      const me = (await (
+        await fetch(`${platform.gateway.url}/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } })
+      ).json()) as { id: string };
+      const patched = await fetch(`${platform.gateway.url}/v1/admin/users/${me.id}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${platform.adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ monthly_budget: first.cost / 2 }),
+      });
+      expect(((await patched.json()) as { monthly_budget: number }).monthly_budget).toBeCloseTo(first.cost / 2, 12);
+      const fresh = new OpenAI({
+        baseURL: `${platform.gateway.url}/v1`,
+        apiKey: await login(platform.gateway.url, username, PASSWORD),
+        maxRetries: 0,
+      });
+      await expect(fresh.chat.completions.create({ ...body, model: MODEL })).rejects.toMatchObject({
+        status: 429,
+        code: 'budget_exceeded',
+        type: 'insufficient_quota',
+      });
+    });
   });
 
   describe('response cache', () => {

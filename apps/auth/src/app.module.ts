@@ -7,6 +7,7 @@ import { authConfig } from './config/auth.config';
 import { AuthBaseline1732300000000 } from './database/migrations/1732300000000-auth-baseline';
 import { AuthTables1732400000000 } from './database/migrations/1732400000000-auth-tables';
 import { ApiKeyPermissions1732500000000 } from './database/migrations/1732500000000-api-key-permissions';
+import { CostAndBudgets1732600000000 } from './database/migrations/1732600000000-cost-and-budgets';
 import { SigningKeyEntity } from './signing/signing-key.entity';
 import { RefreshTokenEntity } from './tokens/refresh-token.entity';
 import { TokensModule } from './tokens/tokens.module';
@@ -24,7 +25,12 @@ import { UsersModule } from './users/users.module';
     DatabaseModule.forService({
       schema: 'auth',
       entities: [UserEntity, RefreshTokenEntity, ApiKeyEntity, UsageRecordEntity, SigningKeyEntity],
-      migrations: [AuthBaseline1732300000000, AuthTables1732400000000, ApiKeyPermissions1732500000000],
+      migrations: [
+        AuthBaseline1732300000000,
+        AuthTables1732400000000,
+        ApiKeyPermissions1732500000000,
+        CostAndBudgets1732600000000,
+      ],
     }),
     UsersModule,
     TokensModule,

@@ -53,6 +53,7 @@ describe('auth API keys over RPC (built app, real Postgres and Redis)', () => {
       keyId: created.id,
       models: ['stories260K'],
       keyLimits: { rpm: 30, tpm: 5000 },
+      monthlyBudget: null,
       userLimits: { rpm: 600, tpm: 1_000_000 },
       expiresAt: null,
       scopes: SCOPES.filter((s) => s !== 'admin'),

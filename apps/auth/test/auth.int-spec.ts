@@ -58,6 +58,7 @@ describe('auth service (built app, real Postgres and Redis)', () => {
         'AuthBaseline1732300000000',
         'AuthTables1732400000000',
         'ApiKeyPermissions1732500000000',
+        'CostAndBudgets1732600000000',
       ]);
       const tables = await client.query<{ table_name: string }>(
         `SELECT table_name FROM information_schema.tables WHERE table_schema = 'auth' ORDER BY table_name`,

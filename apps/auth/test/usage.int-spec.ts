@@ -34,7 +34,16 @@ describe('auth usage recording (BullMQ worker) and usage query', () => {
     const base = { endpoint: 'chat.completions' as const, completionTokens: 5 };
     const results = [
       await record(
-        { ...base, requestId: 'req-1', userId: alice, apiKeyId: aliceKey, model: 'm-a', promptTokens: 10, at: day1 },
+        {
+          ...base,
+          requestId: 'req-1',
+          userId: alice,
+          apiKeyId: aliceKey,
+          model: 'm-a',
+          promptTokens: 10,
+          at: day1,
+          cost: 0.25,
+        },
         'req-1',
       ),
       await record(
@@ -43,11 +52,29 @@ describe('auth usage recording (BullMQ worker) and usage query', () => {
       ),
       // The same request delivered again as another job (a producer retry): recorded once.
       await record(
-        { ...base, requestId: 'req-1', userId: alice, apiKeyId: aliceKey, model: 'm-a', promptTokens: 10, at: day1 },
+        {
+          ...base,
+          requestId: 'req-1',
+          userId: alice,
+          apiKeyId: aliceKey,
+          model: 'm-a',
+          promptTokens: 10,
+          at: day1,
+          cost: 0.25,
+        },
         'req-1-again',
       ),
       await record(
-        { ...base, requestId: 'req-3', userId: bob, apiKeyId: null, model: 'm-a', promptTokens: 1, at: day1 },
+        {
+          ...base,
+          requestId: 'req-3',
+          userId: bob,
+          apiKeyId: null,
+          model: 'm-a',
+          promptTokens: 1,
+          at: day1,
+          cost: 0.125,
+        },
         'req-3',
       ),
     ];
@@ -71,8 +98,8 @@ describe('auth usage recording (BullMQ worker) and usage query', () => {
       from: Date.UTC(2025, 0, 1) / 1000,
       to: Date.UTC(2025, 1, 1) / 1000,
       data: [
-        { group: 'm-a', requests: 1, prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
-        { group: 'm-b', requests: 1, prompt_tokens: 20, completion_tokens: 5, total_tokens: 25 },
+        { group: 'm-a', requests: 1, prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, cost: 0.25 },
+        { group: 'm-b', requests: 1, prompt_tokens: 20, completion_tokens: 5, total_tokens: 25, cost: 0 },
       ],
     });
   });
@@ -80,8 +107,8 @@ describe('auth usage recording (BullMQ worker) and usage query', () => {
   it('groups by key, JWT traffic as session', async () => {
     const report = await auth.call('usage', { userId: alice, ...range, group_by: 'key' });
     const expected = [
-      { group: aliceKey, requests: 1, prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
-      { group: 'session', requests: 1, prompt_tokens: 20, completion_tokens: 5, total_tokens: 25 },
+      { group: aliceKey, requests: 1, prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, cost: 0.25 },
+      { group: 'session', requests: 1, prompt_tokens: 20, completion_tokens: 5, total_tokens: 25, cost: 0 },
     ].sort((a, b) => (a.group < b.group ? -1 : 1));
     expect(report.data).toEqual(expected);
   });
@@ -89,8 +116,8 @@ describe('auth usage recording (BullMQ worker) and usage query', () => {
   it('groups everyone’s usage by UTC day when userId is null', async () => {
     const report = await auth.call('usage', { userId: null, ...range, group_by: 'day' });
     expect(report.data).toEqual([
-      { group: '2025-01-10', requests: 2, prompt_tokens: 11, completion_tokens: 10, total_tokens: 21 },
-      { group: '2025-01-11', requests: 1, prompt_tokens: 20, completion_tokens: 5, total_tokens: 25 },
+      { group: '2025-01-10', requests: 2, prompt_tokens: 11, completion_tokens: 10, total_tokens: 21, cost: 0.375 },
+      { group: '2025-01-11', requests: 1, prompt_tokens: 20, completion_tokens: 5, total_tokens: 25, cost: 0 },
     ]);
   });
 

@@ -25,6 +25,7 @@ describe('auth users over RPC (built app, real Postgres and Redis)', () => {
         disabled: false,
         rpm_limit: null,
         tpm_limit: null,
+        monthly_budget: null,
         created_at: expect.any(Number),
       });
       expect(Math.abs(view.created_at - Date.now() / 1000)).toBeLessThan(60);
@@ -90,10 +91,15 @@ describe('auth users over RPC (built app, real Postgres and Redis)', () => {
       const user = await auth.call('register', { username: uniqueUsername('lim'), password: STRONG_PASSWORD });
       const before = PrincipalSchema.parse(await auth.call('userPrincipal', { userId: user.id }));
       expect(before.userLimits).toEqual({ rpm: 600, tpm: 1_000_000 });
-      const updated = await auth.call('updateUser', { id: user.id, rpm_limit: 7, role: 'admin' });
-      expect(updated).toMatchObject({ rpm_limit: 7, tpm_limit: null, role: 'admin' });
+      const updated = await auth.call('updateUser', { id: user.id, rpm_limit: 7, role: 'admin', monthly_budget: 2.5 });
+      expect(updated).toMatchObject({ rpm_limit: 7, tpm_limit: null, role: 'admin', monthly_budget: 2.5 });
       const after = PrincipalSchema.parse(await auth.call('userPrincipal', { userId: user.id }));
-      expect(after).toMatchObject({ role: 'admin', userLimits: { rpm: 7, tpm: 1_000_000 }, keyId: null });
+      expect(after).toMatchObject({
+        role: 'admin',
+        userLimits: { rpm: 7, tpm: 1_000_000 },
+        keyId: null,
+        monthlyBudget: 2.5,
+      });
       await auth.waitForEvent((e) => e.type === 'user.changed' && e.userId === user.id);
     });
 

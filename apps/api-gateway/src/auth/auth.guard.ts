@@ -87,6 +87,7 @@ const LOCAL_PRINCIPAL: Principal = {
   keyId: null,
   models: null,
   keyLimits: null,
+  monthlyBudget: null,
   userLimits: { rpm: null, tpm: null },
   expiresAt: null,
   scopes: [...SCOPES],

@@ -22,6 +22,7 @@ import { SseStream } from '../http/sse-stream';
 import { isSourceRef } from './grounding';
 import { randomUUID } from 'node:crypto';
 import { ResponseCache } from '../cache/response-cache.service';
+import { Spend } from '../metering/spend.service';
 import { ProviderGateway, RouteOutcome } from '../providers/provider-gateway.service';
 import type { RoutePlan } from '../routing/router.service';
 
@@ -173,7 +174,14 @@ export class CompletionRunner {
     private readonly admission: AdmissionControl,
     private readonly providers: ProviderGateway,
     private readonly cache: ResponseCache,
+    private readonly spend: Spend,
   ) {}
+
+  /** The `cost` extension of a priced model's answer (in the price table's currency). */
+  private costExtra(model: string, result: GenerationResult): Record<string, unknown> {
+    const cost = this.spend.costOf(model, result.usage);
+    return cost === null ? {} : { cost };
+  }
 
   /** A cached generation, answered as a fresh one would be (whole or streamed), marked `cached: true`. */
   private async replay<N extends JobsOf<'inference'>>(
@@ -250,11 +258,13 @@ export class CompletionRunner {
           if (ev.type === 'start') start = ev;
         }
         finished(ev);
-        const extra = (await run.complete?.(ev, start)) ?? {};
+        const extra = { ...(await run.complete?.(ev, start)), ...this.costExtra(outcome.served, ev) };
         await reply.send(run.format.response(id, ev, extra));
         return;
       }
-      await this.stream(queued ?? new SseStream(reply), run, handle, id, deadline, started, finished, start);
+      await this.stream(queued ?? new SseStream(reply), run, handle, id, deadline, started, finished, start, (r) =>
+        this.costExtra(outcome.served, r),
+      );
     });
   }
 
@@ -332,6 +342,7 @@ export class CompletionRunner {
     started: number,
     finished: (result: GenerationResult) => void,
     firstStart: StartEvent,
+    costOf: (result: GenerationResult) => Record<string, unknown>,
   ): Promise<void> {
     let start = firstStart;
     const fail = (message: string, code = ApiErrorCode.WorkerFailed): void =>
@@ -365,7 +376,7 @@ export class CompletionRunner {
           finished(ev);
           let extra: Record<string, unknown> = {};
           try {
-            extra = (await run.complete?.(ev, start)) ?? {};
+            extra = { ...(await run.complete?.(ev, start)), ...costOf(ev) };
           } catch (err) {
             const code = err instanceof ApiError ? err.code : ApiErrorCode.ServiceUnavailable;
             return fail(`The reply could not be stored: ${(err as Error).message}`, code);

@@ -2,7 +2,14 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import type { ConfigType } from '@nestjs/config';
 import type { Redis } from 'ioredis';
 import type { Principal } from '@llmp/contracts';
-import { ApiError, ApiErrorCode, LocalModelDefinition, RedisFactory, admissionLimits, platformConfig } from '@llmp/platform';
+import {
+  ApiError,
+  ApiErrorCode,
+  LocalModelDefinition,
+  RedisFactory,
+  admissionLimits,
+  platformConfig,
+} from '@llmp/platform';
 import { gatewayConfig } from '../config/gateway.config';
 import { ADMIT_LUA, POSITION_LUA, RELEASE_LUA } from './admission.lua';
 

@@ -10,6 +10,6 @@ import { ReplyHub } from './reply-hub.service';
 @Module({
   imports: [MeteringModule],
   providers: [ReplyHub, InferenceClient, GatewayMetrics, MeteredJobs, AdmissionControl],
-  exports: [MeteredJobs, InferenceClient, GatewayMetrics, AdmissionControl],
+  exports: [MeteredJobs, InferenceClient, GatewayMetrics, AdmissionControl, MeteringModule],
 })
 export class JobsModule {}

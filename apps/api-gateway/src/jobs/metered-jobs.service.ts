@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Principal, Usage, UsageRecordV1Payload } from '@llmp/contracts';
+import { Spend } from '../metering/spend.service';
 import { TokenMeter } from '../metering/token-meter.service';
 import { InferenceClient } from './inference-client.service';
 import type { JobHandle } from './job-handle';
@@ -34,9 +35,11 @@ export class MeteredJobs {
   constructor(
     private readonly meter: TokenMeter,
     private readonly client: InferenceClient,
+    private readonly spend: Spend,
   ) {}
 
   async run<T>(reply: FastifyReply, spec: MeteredJobSpec, use: (job: MeteredJob) => Promise<T>): Promise<T> {
+    await this.spend.check(spec.principal);
     const reservation = await this.meter.reserve(reply, spec.principal, spec.reserveTokens);
     let handle: JobHandle | undefined;
     try {

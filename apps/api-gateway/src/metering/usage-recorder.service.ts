@@ -1,3 +1,4 @@
+import { Spend } from './spend.service';
 import { Injectable, Logger } from '@nestjs/common';
 import { Principal, USAGE_QUEUE, Usage, UsageRecordV1Payload } from '@llmp/contracts';
 import { JobProducer } from '@llmp/platform';
@@ -7,7 +8,10 @@ import { JobProducer } from '@llmp/platform';
 export class UsageRecorder {
   private readonly logger = new Logger(UsageRecorder.name);
 
-  constructor(private readonly producer: JobProducer) {}
+  constructor(
+    private readonly producer: JobProducer,
+    private readonly spend: Spend,
+  ) {}
 
   record(
     p: Principal,
@@ -16,6 +20,8 @@ export class UsageRecorder {
     endpoint: UsageRecordV1Payload['endpoint'],
     usage: Usage,
   ): void {
+    const cost = this.spend.costOf(model, usage);
+    if (cost) this.spend.add(p, cost);
     const payload: UsageRecordV1Payload = {
       requestId,
       userId: p.userId,
@@ -24,6 +30,7 @@ export class UsageRecorder {
       endpoint,
       promptTokens: usage.promptTokens,
       completionTokens: usage.completionTokens,
+      ...(cost ? { cost } : {}),
       at: Date.now(),
     };
     this.producer

@@ -27,6 +27,10 @@ export class UsageRecordEntity {
   @Column({ name: 'completion_tokens', type: 'integer' })
   completionTokens!: number;
 
+  /** numeric in Postgres (exact sums), a string through pg. */
+  @Column({ type: 'numeric', default: 0 })
+  cost!: string;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

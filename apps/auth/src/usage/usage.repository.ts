@@ -18,6 +18,7 @@ interface AggregateRow {
   requests: string;
   prompt_tokens: string;
   completion_tokens: string;
+  cost: string;
 }
 
 @Injectable()
@@ -28,11 +29,11 @@ export class UsageRepository {
   async insertOnce(p: UsageRecordV1Payload): Promise<boolean> {
     const rows: unknown[] = await this.records.query(
       `INSERT INTO "auth"."usage_records"
-         ("request_id", "user_id", "api_key_id", "model", "endpoint", "prompt_tokens", "completion_tokens", "created_at")
-       VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8::double precision / 1000))
+         ("request_id", "user_id", "api_key_id", "model", "endpoint", "prompt_tokens", "completion_tokens", "created_at", "cost")
+       VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8::double precision / 1000), $9)
        ON CONFLICT ("request_id") DO NOTHING
        RETURNING "id"`,
-      [p.requestId, p.userId, p.apiKeyId, p.model, p.endpoint, p.promptTokens, p.completionTokens, p.at],
+      [p.requestId, p.userId, p.apiKeyId, p.model, p.endpoint, p.promptTokens, p.completionTokens, p.at, p.cost ?? 0],
     );
     return rows.length > 0;
   }
@@ -50,7 +51,8 @@ export class UsageRepository {
       `SELECT ${group} AS "group",
               count(*) AS "requests",
               sum(r.prompt_tokens) AS "prompt_tokens",
-              sum(r.completion_tokens) AS "completion_tokens"
+              sum(r.completion_tokens) AS "completion_tokens",
+              sum(r.cost) AS "cost"
          FROM "auth"."usage_records" r
         WHERE ${where}
         GROUP BY 1
@@ -66,6 +68,7 @@ export class UsageRepository {
         prompt_tokens: prompt,
         completion_tokens: completion,
         total_tokens: prompt + completion,
+        cost: Number(r.cost),
       };
     });
   }

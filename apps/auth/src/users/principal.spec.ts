@@ -15,6 +15,7 @@ function user(over: Partial<UserEntity> = {}): UserEntity {
     disabledAt: null,
     rpmLimit: null,
     tpmLimit: null,
+    monthlyBudget: null,
     createdAt: new Date(),
     ...over,
   };
@@ -50,12 +51,15 @@ describe('principals', () => {
       keyId: null,
       models: null,
       keyLimits: null,
+      monthlyBudget: null,
       userLimits: { rpm: 600, tpm: 1_000_000 },
       expiresAt: null,
       scopes: SCOPES.filter((s) => s !== 'admin'),
     });
     expect(userPrincipal(user({ role: 'admin' }), defaults)?.scopes).toEqual([...SCOPES]);
     expect(userPrincipal(user({ rpmLimit: 5 }), defaults)?.userLimits).toEqual({ rpm: 5, tpm: 1_000_000 });
+    // numeric comes back from pg as a string
+    expect(userPrincipal(user({ monthlyBudget: '12.5' }), defaults)?.monthlyBudget).toBe(12.5);
   });
 
   it('has no principal for a disabled user, by JWT or by key', () => {

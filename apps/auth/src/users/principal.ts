@@ -15,6 +15,10 @@ export function userLimits(user: UserEntity, defaults: LimitDefaults): Limits {
   return { rpm: user.rpmLimit ?? defaults.user.rpm, tpm: user.tpmLimit ?? defaults.user.tpm };
 }
 
+export function budgetOf(user: UserEntity): number | null {
+  return user.monthlyBudget === null || user.monthlyBudget === undefined ? null : Number(user.monthlyBudget);
+}
+
 /** A JWT caller: no key, every model, only the user's limits, the user's scopes. Null for a disabled user. */
 export function userPrincipal(user: UserEntity, defaults: LimitDefaults): Principal | null {
   if (user.disabledAt) return null;
@@ -25,6 +29,7 @@ export function userPrincipal(user: UserEntity, defaults: LimitDefaults): Princi
     keyId: null,
     models: null,
     keyLimits: null,
+    monthlyBudget: budgetOf(user),
     userLimits: userLimits(user, defaults),
     expiresAt: null,
     scopes: userScopes(user.role),
@@ -46,6 +51,7 @@ export function keyPrincipal(
     keyId: key.id,
     models: key.models,
     keyLimits: { rpm: key.rpm ?? defaults.key.rpm, tpm: key.tpm ?? defaults.key.tpm },
+    monthlyBudget: budgetOf(user),
     userLimits: userLimits(user, defaults),
     expiresAt: key.expiresAt ? Math.floor(key.expiresAt.getTime() / 1000) : null,
     scopes: keyScopes(key, user.role),

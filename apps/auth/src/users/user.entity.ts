@@ -27,6 +27,10 @@ export class UserEntity {
   @Column({ name: 'tpm_limit', type: 'integer', nullable: true })
   tpmLimit!: number | null;
 
+  /** numeric in Postgres, a string through pg: read it with Number(). */
+  @Column({ name: 'monthly_budget', type: 'numeric', nullable: true })
+  monthlyBudget!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

@@ -1,5 +1,6 @@
 import type { UserView } from '@llmp/contracts';
 import { unixSeconds } from '../common/ids';
+import { budgetOf } from './principal';
 import type { UserEntity } from './user.entity';
 
 export function toUserView(user: UserEntity): UserView {
@@ -12,6 +13,7 @@ export function toUserView(user: UserEntity): UserView {
     disabled: user.disabledAt !== null,
     rpm_limit: user.rpmLimit,
     tpm_limit: user.tpmLimit,
+    monthly_budget: budgetOf(user),
     created_at: unixSeconds(user.createdAt),
   };
 }

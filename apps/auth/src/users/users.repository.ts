@@ -18,6 +18,7 @@ export interface UserChanges {
   role?: Role;
   rpmLimit?: number | null;
   tpmLimit?: number | null;
+  monthlyBudget?: number | null;
 }
 
 @Injectable()
@@ -93,6 +94,9 @@ export class UsersRepository {
     if (changes.role !== undefined) set.role = changes.role;
     if (changes.rpmLimit !== undefined) set.rpmLimit = changes.rpmLimit;
     if (changes.tpmLimit !== undefined) set.tpmLimit = changes.tpmLimit;
+    if (changes.monthlyBudget !== undefined) {
+      set.monthlyBudget = changes.monthlyBudget === null ? null : String(changes.monthlyBudget);
+    }
     if (Object.keys(set).length > 0) {
       await this.users.createQueryBuilder().update(UserEntity).set(set).where('id = :id', { id }).execute();
     }

@@ -95,6 +95,7 @@ export class UsersService {
       role: changes.role,
       rpmLimit: changes.rpm_limit,
       tpmLimit: changes.tpm_limit,
+      monthlyBudget: changes.monthly_budget,
     });
     if (!updated) throw AuthError.notFound('user');
     if (changes.disabled === true) await this.refreshTokens.revokeAllOfUser(id);

@@ -55,6 +55,8 @@ export const UserViewSchema = z.object({
   /** The user's own limits; null means the platform default. */
   rpm_limit: z.number().int().nullable(),
   tpm_limit: z.number().int().nullable(),
+  /** Most the user may spend per calendar month (UTC), in the price table's currency; null: no budget. */
+  monthly_budget: z.number().nullable(),
   created_at: z.number().int(),
 });
 export type UserView = z.infer<typeof UserViewSchema>;
@@ -114,6 +116,7 @@ export const UpdateUserRequestSchema = z.object({
   role: RoleSchema.optional(),
   rpm_limit: z.number().int().positive().nullable().optional(),
   tpm_limit: z.number().int().positive().nullable().optional(),
+  monthly_budget: z.number().min(0).max(1e9).nullable().optional(),
 });
 export type UpdateUserRequest = z.infer<typeof UpdateUserRequestSchema>;
 
@@ -149,6 +152,8 @@ export const UsageRowSchema = z.object({
   prompt_tokens: z.number().int(),
   completion_tokens: z.number().int(),
   total_tokens: z.number().int(),
+  /** What the requests cost by the models' price table (0 for unpriced models). */
+  cost: z.number(),
 });
 export type UsageRow = z.infer<typeof UsageRowSchema>;
 
@@ -172,6 +177,8 @@ export const PrincipalSchema = z.object({
   /** Models the key may use (null: all). */
   models: z.array(z.string()).nullable(),
   keyLimits: LimitsSchema.nullable(),
+  /** The user's monthly budget (null: none); the gateway refuses generations once the month's spend reaches it. */
+  monthlyBudget: z.number().nullable().default(null),
   userLimits: LimitsSchema,
   /** Unix seconds; the gateway stops accepting the key then even if its cache still holds it. */
   expiresAt: z.number().int().nullable(),

@@ -7,9 +7,11 @@ export const UsageRecordV1PayloadSchema = z.object({
   userId: z.string().uuid(),
   apiKeyId: z.string().uuid().nullable(),
   model: z.string().min(1),
-  endpoint: z.enum(['chat.completions', 'completions', 'embeddings', 'responses']),
+  endpoint: z.enum(['chat.completions', 'completions', 'embeddings', 'responses', 'messages']),
   promptTokens: z.number().int().nonnegative(),
   completionTokens: z.number().int().nonnegative(),
+  /** The request's cost by the model's price table (absent: 0, an unpriced model). */
+  cost: z.number().nonnegative().optional(),
   /** Unix milliseconds when the request finished. */
   at: z.number().int(),
 });

@@ -25,6 +25,8 @@ export enum ApiErrorCode {
   Conflict = 'conflict',
   WeakPassword = 'weak_password',
   RateLimitExceeded = 'rate_limit_exceeded',
+  /** The user's monthly spend reached their budget (429, type insufficient_quota as OpenAI's quota errors). */
+  BudgetExceeded = 'budget_exceeded',
   TooManyAttempts = 'too_many_attempts',
   Timeout = 'timeout',
   ServiceUnavailable = 'service_unavailable',
@@ -55,6 +57,7 @@ export const API_ERROR_TABLE: Record<ApiErrorCode, { status: number; type: strin
   [ApiErrorCode.Conflict]: { status: 409, type: 'invalid_request_error' },
   [ApiErrorCode.WeakPassword]: { status: 400, type: 'invalid_request_error' },
   [ApiErrorCode.RateLimitExceeded]: { status: 429, type: 'requests' },
+  [ApiErrorCode.BudgetExceeded]: { status: 429, type: 'insufficient_quota' },
   [ApiErrorCode.TooManyAttempts]: { status: 429, type: 'requests' },
   [ApiErrorCode.PayloadTooLarge]: { status: 413, type: 'invalid_request_error' },
   [ApiErrorCode.UnsupportedMediaType]: { status: 415, type: 'invalid_request_error' },

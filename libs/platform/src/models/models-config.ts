@@ -10,6 +10,10 @@ const ModelIdSchema = z
   .regex(/^[a-z0-9][a-z0-9._-]*$/, 'model ids are lowercase letters, digits, ".", "_" and "-"');
 const GpuSchema = z.union([z.literal('auto'), z.literal('cuda'), z.literal('vulkan'), z.literal(false)]);
 
+/** Per million tokens, in the operator's currency (USD in the docs); absent: free (a local model's own hardware). */
+export const PricingSchema = z.object({ input: z.number().min(0), output: z.number().min(0) });
+export type Pricing = z.infer<typeof PricingSchema>;
+
 /** A generative model served by the inference worker (node-llama-cpp, GGUF). `kind: llm` is the default. */
 export const LlmModelDefinitionSchema = z.object({
   id: ModelIdSchema,
@@ -41,6 +45,8 @@ export const LlmModelDefinitionSchema = z.object({
   max_user_share: z.number().gt(0).max(1).default(0.5),
   /** Upper bound for max_tokens when a request leaves it out. */
   default_max_tokens: z.number().int().min(1).default(512),
+  /** What a request costs (the hardware's share, say); absent: free. */
+  pricing: PricingSchema.optional(),
   owned_by: z.string().default('llm-platform'),
 });
 export type LlmModelDefinition = z.infer<typeof LlmModelDefinitionSchema>;
@@ -91,9 +97,6 @@ export const EmbeddingModelDefinitionSchema = z.object({
 });
 export type EmbeddingModelDefinition = z.infer<typeof EmbeddingModelDefinitionSchema>;
 
-/** Per million tokens, in the operator's currency (USD in the docs); absent: free (a local model's own hardware). */
-export const PricingSchema = z.object({ input: z.number().min(0), output: z.number().min(0) });
-export type Pricing = z.infer<typeof PricingSchema>;
 
 /** How sensitive a request is (the `sensitivity` extension, or raised by PII detection). */
 export const SensitivitySchema = z.enum(['public', 'internal', 'confidential']);
