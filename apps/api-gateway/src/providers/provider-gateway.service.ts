@@ -176,6 +176,8 @@ export class ProviderGateway {
         handle.push({ type: 'end', jobId, ...stream.result() });
       } catch (err) {
         const message = abort.signal.aborted ? 'cancelled' : this.scrub(String((err as Error).message), endpoint);
+        if (!abort.signal.aborted)
+          this.logger.warn({ msg: 'upstream failed mid-stream', model: m.id, reason: message });
         handle.push({
           type: 'error',
           jobId,
