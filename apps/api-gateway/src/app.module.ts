@@ -9,6 +9,7 @@ import { ConversationsModule } from './conversations/conversations.module';
 import { EmbeddingsModule } from './embeddings/embeddings.module';
 import { FilesModule } from './files/files.module';
 import { FunctionsModule } from './functions/functions.module';
+import { MessagesModule } from './messages/messages.module';
 import { ModelsModule } from './models/models.module';
 import { RagRoutesModule } from './rag/rag-routes.module';
 import { ResponsesModule } from './responses/responses.module';
@@ -31,6 +32,7 @@ import { StatusModule } from './status/status.module';
     EmbeddingsModule,
     ConversationsModule,
     ResponsesModule,
+    MessagesModule,
     FilesModule,
     VectorStoresModule,
     StatusModule,

@@ -16,6 +16,7 @@ export * from './queue/embedding-vectors';
 export * from './openai/embeddings.dto';
 export * from './openai/responses.dto';
 export * from './openai/served-fields';
+export * from './anthropic/messages.dto';
 export * from './queue/rag.jobs';
 export * from './rag/files.schemas';
 export * from './rag/vector-stores.schemas';

@@ -120,6 +120,7 @@ export class OutputCollector {
       finishReason: reason,
       usage: { promptTokens, completionTokens: this.completionTokens },
       ...(this.logprobs ? { logprobs: this.logprobs.all } : {}),
+      ...(this.filter.matched !== null ? { stopSequence: this.filter.matched } : {}),
     };
   }
 

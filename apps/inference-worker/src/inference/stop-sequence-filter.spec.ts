@@ -24,6 +24,17 @@ describe('StopSequenceFilter', () => {
     expect(run([' girl'], ['a little', ' g', 'ir', 'l named'])).toEqual({ out: 'a little', stopped: true });
   });
 
+  it('reports the stop sequence that ended the text: the earliest one', () => {
+    const f = new StopSequenceFilter(['world', ' w', 'END']);
+    expect(f.matched).toBeNull();
+    expect(f.push('hello END wor')).toBe('hello ');
+    expect(f.matched).toBe('END');
+    const none = new StopSequenceFilter(['END']);
+    none.push('no stop here');
+    none.flush();
+    expect(none.matched).toBeNull();
+  });
+
   it('never emits a held-back prefix that turns into a stop', () => {
     const f = new StopSequenceFilter(['abc']);
     expect(f.push('xa')).toBe('x');

@@ -7,6 +7,7 @@
 export class StopSequenceFilter {
   private held = '';
   private stoppedAt = false;
+  private matchedStop: string | null = null;
   private readonly longest: number;
 
   constructor(private readonly stops: readonly string[]) {
@@ -17,6 +18,11 @@ export class StopSequenceFilter {
     return this.stoppedAt;
   }
 
+  /** The stop sequence found (the one that starts first; of those, the first given), once stopped. */
+  get matched(): string | null {
+    return this.matchedStop;
+  }
+
   /** Feeds generated text; returns the part that is safe to emit now. */
   push(text: string): string {
     if (this.stoppedAt) return '';
@@ -25,7 +31,10 @@ export class StopSequenceFilter {
     let cut = -1;
     for (const stop of this.stops) {
       const at = buffer.indexOf(stop);
-      if (at !== -1 && (cut === -1 || at < cut)) cut = at;
+      if (at !== -1 && (cut === -1 || at < cut)) {
+        cut = at;
+        this.matchedStop = stop;
+      }
     }
     if (cut !== -1) {
       this.stoppedAt = true;

@@ -157,6 +157,8 @@ export const GenerationResultSchema = z.object({
   logprobs: z.array(TokenLogprobSchema).optional(),
   /** The calls the model made (finish reason `tool_calls`), arguments validated against their schemas. */
   toolCalls: z.array(ToolCallSchema).optional(),
+  /** The stop sequence that ended the text (finish reason `stop`; left out of `text`), when one did. */
+  stopSequence: z.string().optional(),
 });
 export type GenerationResult = z.infer<typeof GenerationResultSchema>;
 

@@ -55,6 +55,8 @@ export const StreamEventSchema = z.discriminatedUnion('type', [
     /** Non-stream jobs that asked for logprobs: every generated token's entry (stream jobs had them in deltas). */
     logprobs: z.array(TokenLogprobSchema).optional(),
     toolCalls: z.array(ToolCallSchema).optional(),
+    /** The stop sequence that ended the text, when one did. */
+    stopSequence: z.string().optional(),
   }),
   z.object({
     type: z.literal('error'),
