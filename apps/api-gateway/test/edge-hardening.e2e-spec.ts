@@ -129,6 +129,8 @@ interface RouteCase {
   path: string;
   /** Its JSON body, or a function making one (a fresh user's credentials). */
   body?: unknown | (() => Promise<unknown>);
+  /** Anthropic's API: errors in Anthropic's shape (`{type: 'error', error: {type, message}}`). */
+  anthropic?: boolean;
 }
 
 const NO_UUID = '00000000-0000-4000-8000-000000000001';
@@ -146,6 +148,14 @@ const ROUTES: RouteCase[] = [
   { route: 'POST /v1/completions', need: 'model.request', path: '/v1/completions', body: {} },
   { route: 'POST /v1/embeddings', need: 'model.request', path: '/v1/embeddings', body: {} },
   { route: 'POST /v1/responses', need: 'model.request', path: '/v1/responses', body: {} },
+  { route: 'POST /v1/messages', need: 'model.request', path: '/v1/messages', body: {}, anthropic: true },
+  {
+    route: 'POST /v1/messages/count_tokens',
+    need: 'model.request',
+    path: '/v1/messages/count_tokens',
+    body: {},
+    anthropic: true,
+  },
   { route: 'GET /v1/responses/{id}', need: 'conversations.read', path: '/v1/responses/resp_nope' },
   { route: 'DELETE /v1/responses/{id}', need: 'conversations.write', path: '/v1/responses/resp_nope' },
   {
@@ -369,7 +379,8 @@ describe('a narrow key on every route', () => {
     }
     const refused = await request(c, without.get(need));
     expect(refused.status).toBe(403);
-    expect(refused.body.error).toMatchObject({ code: 'permission_denied', type: 'invalid_request_error' });
+    if (c.anthropic) expect(refused.body).toMatchObject({ type: 'error', error: { type: 'permission_error' } });
+    else expect(refused.body.error).toMatchObject({ code: 'permission_denied', type: 'invalid_request_error' });
     expect(refused.body.error.message).toContain(`Missing scope: ${need}`);
 
     const allowed = await request(c, only.get(need));

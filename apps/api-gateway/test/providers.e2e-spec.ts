@@ -115,6 +115,12 @@ describe('remote providers and routing (two platforms as processes, a recording 
         remote('upstream-stories', goodUrl, '    max_sensitivity: internal\n    max_retries: 1') +
         '\n' +
         remote('flaky-stories', flakyUrl, '    max_retries: 0') +
+        '\n' +
+        // The upstream's inbound Messages API as an Anthropic provider (the SDK adds /v1/messages).
+        remote('claude-stories', upstream.gateway.url, '    max_retries: 0').replace(
+          'provider: openai-compatible',
+          'provider: anthropic',
+        ) +
         '\n',
     );
     const routes = [
@@ -282,6 +288,60 @@ describe('remote providers and routing (two platforms as processes, a recording 
     // On the route the local target takes it.
     const { response } = await ask({ model: 'auto', logprobs: true });
     expect(response.headers.get('x-llmp-route')).toContain(`model=${MODEL}`);
+  });
+
+  describe("an Anthropic upstream (the upstream platform's /v1/messages)", () => {
+    it('answers whole and streamed through the Messages API, with its usage', async () => {
+      const { data, response } = await ask({ model: 'claude-stories' });
+      expect(data.choices[0]!.message.content!.length).toBeGreaterThan(0);
+      expect(data.usage!.prompt_tokens).toBeGreaterThan(0);
+      expect(data.usage!.completion_tokens).toBeGreaterThan(0);
+      expect(response.headers.get('x-llmp-route')).toBe('model=claude-stories; sensitivity=public');
+      const stream = await client.chat.completions.create({
+        model: 'claude-stories',
+        max_tokens: 12,
+        messages: [{ role: 'user', content: 'Once upon' }],
+        stream: true,
+      });
+      let text = '';
+      let finish: string | null = null;
+      for await (const c of stream) {
+        text += c.choices[0]?.delta.content ?? '';
+        finish = c.choices[0]?.finish_reason ?? finish;
+      }
+      expect(text.length).toBeGreaterThan(0);
+      expect(['stop', 'length']).toContain(finish);
+    });
+
+    it('translates a forced tool call both ways: tool_use blocks come back as tool_calls', async () => {
+      const tools: OpenAI.ChatCompletionTool[] = [
+        {
+          type: 'function',
+          function: {
+            name: 'get_weather',
+            parameters: { type: 'object', properties: { city: { type: 'string', maxLength: 12 } }, required: ['city'] },
+          },
+        },
+      ];
+      const { data } = await ask({ model: 'claude-stories', tools, tool_choice: 'required', max_tokens: 80 });
+      const choice = data.choices[0]!;
+      expect(choice.finish_reason).toBe('tool_calls');
+      const call = choice.message.tool_calls![0]!;
+      if (call.type !== 'function') throw new Error('not a function call');
+      expect(call.function.name).toBe('get_weather');
+      expect(typeof (JSON.parse(call.function.arguments) as { city: string }).city).toBe('string');
+      // The tool result goes back as a tool_result block, and the model answers.
+      const { data: next } = await ask({
+        model: 'claude-stories',
+        tools,
+        messages: [
+          { role: 'user', content: 'Weather?' },
+          { role: 'assistant', content: null, tool_calls: [call] },
+          { role: 'tool', tool_call_id: call.id, content: '{"t": 3}' },
+        ],
+      });
+      expect(next.choices[0]!.message).toBeDefined();
+    });
   });
 
   describe('cost and budgets', () => {

@@ -129,6 +129,9 @@ export class ProviderGateway {
     const key = `${m.id} ${endpoint.base_url}`;
     const redacted = this.redact(payload.messages);
     addCounts(outcome.redacted, redacted.counts);
+    if (Object.keys(redacted.counts).length) {
+      this.logger.log({ msg: 'pii redacted before a remote model', model: m.id, counts: redacted.counts });
+    }
     const abort = new AbortController();
     let released = false;
     const release = () => {
