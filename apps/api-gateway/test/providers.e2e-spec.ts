@@ -431,6 +431,33 @@ describe('remote providers and routing (two platforms as processes, a recording 
       expect(good.seen).toHaveLength(1);
     });
 
+    it('caches /v1/completions and /v1/messages the same way', async () => {
+      const call = (path: string, body: object) =>
+        fetch(`${platform.gateway.url}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${platform.apiKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const completion = { model: MODEL, prompt: 'The castle', max_tokens: 8, temperature: 0 };
+      const first = await call('/v1/completions', completion);
+      const text = ((await first.json()) as { choices: { text: string }[] }).choices[0]!.text;
+      expect(first.headers.get('x-cache')).toBe('miss');
+      const again = await call('/v1/completions', completion);
+      expect(again.headers.get('x-cache')).toBe('hit');
+      expect(((await again.json()) as { choices: { text: string }[] }).choices[0]!.text).toBe(text);
+
+      const message = {
+        model: MODEL,
+        max_tokens: 8,
+        temperature: 0,
+        messages: [{ role: 'user', content: 'The moat' }],
+      };
+      expect((await call('/v1/messages', message)).headers.get('x-cache')).toBe('miss');
+      const hit = await call('/v1/messages', message);
+      expect(hit.headers.get('x-cache')).toBe('hit');
+      expect(((await hit.json()) as { type: string }).type).toBe('message');
+    });
+
     it('keeps users apart, expires entries after the TTL, and never caches confidential or random requests', async () => {
       await post(question('The knight'));
       const other = await registerUser(platform.gateway.url, `cache${Date.now().toString(36)}`, 'Str0ng-enough-pass');

@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { ChatMessage, CountTokensRequest, MessagesRequest, Principal } from '@llmp/contracts';
 import { ApiError, ApiErrorCode } from '@llmp/platform';
 import type { ChatToolRequest } from '../chat-completions/chat-tools';
+import { ResponseCache } from '../cache/response-cache.service';
 import { CompletionRunner } from '../generation/completion-runner.service';
 import { estimateTokens } from '../generation/token-estimate';
 import { RoutePlan, RouteRequest, Router } from '../routing/router.service';
@@ -22,6 +23,7 @@ export class MessagesService {
   constructor(
     private readonly router: Router,
     private readonly runner: CompletionRunner,
+    private readonly cache: ResponseCache,
   ) {}
 
   async create(reply: FastifyReply, principal: Principal, request: MessagesRequest, requestId: string) {
@@ -35,6 +37,7 @@ export class MessagesService {
       maxTokens: request.max_tokens,
       jsonFormat: tools.responseFormat !== undefined,
     });
+    const sampling = toMessagesSampling(request);
     await this.runner.run(reply, {
       principal,
       endpoint: 'messages',
@@ -45,7 +48,7 @@ export class MessagesService {
         requestId,
         model: route.model.id,
         stream,
-        sampling: toMessagesSampling(request),
+        sampling,
         messages,
         dryRun: false,
         ...toolJobFields(tools),
@@ -55,6 +58,10 @@ export class MessagesService {
       idPrefix: 'msg_',
       format: new MessagesFormat(request.model),
       route,
+      cacheKey:
+        this.cache.enabled && route.sensitivity !== 'confidential' && ResponseCache.deterministic(sampling)
+          ? this.cache.key(principal, 'messages', [request.model, messages, sampling, toolJobFields(tools)])
+          : undefined,
     });
   }
 

@@ -71,6 +71,11 @@ export class Router {
     this.pii = new PiiRedactor({ phoneRegion: cfg.piiPhoneRegion ?? undefined, patterns: cfg.piiPatterns });
   }
 
+  /** Whether personal data in `text` makes a request confidential (only with PII_SENSITIVITY=confidential). */
+  confidentialByPii(text: string): boolean {
+    return this.cfg.piiSensitivity === 'confidential' && Object.keys(this.pii.detect(text)).length > 0;
+  }
+
   /** 404 for an unknown model or route (or one the caller may not use), before any work is done for it. */
   check(id: string, p: Principal, capability: ModelCapability): void {
     if (this.routes.has(id)) {
@@ -160,7 +165,8 @@ export class Router {
     if (!(m.capabilities as string[]).includes(capability)) return `it does not serve ${capability}`;
     if (m.kind === 'remote') {
       if (req.localOnly) return `${req.localOnly} is served by local models only`;
-      if (req.jsonFormat && m.provider === 'anthropic') return 'JSON response formats are not served by Anthropic models';
+      if (req.jsonFormat && m.provider === 'anthropic')
+        return 'JSON response formats are not served by Anthropic models';
       // The hard rule: confidential requests are served by local models only.
       if (sensitivity === 'confidential') return 'confidential requests are served by local models only';
       if (RANK[sensitivity] > RANK[m.max_sensitivity]) {
