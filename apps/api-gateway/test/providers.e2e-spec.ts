@@ -35,7 +35,7 @@ interface Seen {
 class RecordingProxy {
   readonly seen: Seen[] = [];
   /** Answers for the next requests, in order, before forwarding resumes: a status (with Retry-After 0) or hang. */
-  readonly faults: (number | 'hang')[] = [];
+  readonly faults: (number | 'hang' | { sse: string[] })[] = [];
   private server!: Server;
   private readonly hanging: ServerResponse[] = [];
 
@@ -64,6 +64,16 @@ class RecordingProxy {
     const fault = this.faults.shift();
     if (fault === 'hang') {
       this.hanging.push(res);
+      return;
+    }
+    if (typeof fault === 'object') {
+      // A canned answer in the upstream's protocol, one SSE event per write.
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const data of fault.sse) {
+        res.write(`data: ${data}\n\n`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      res.end('data: [DONE]\n\n');
       return;
     }
     if (fault) {
@@ -141,6 +151,7 @@ describe('remote providers and routing (two platforms as processes, a recording 
         CIRCUIT_FAILURES: '3',
         CIRCUIT_COOLDOWN_MS: '60000',
         RESPONSE_CACHE_TTL_S: String(CACHE_TTL_S),
+        PII_REDACT_OUTPUT: 'true',
       },
     });
     client = new OpenAI({ baseURL: `${platform.gateway.url}/v1`, apiKey: platform.apiKey, maxRetries: 0 });
@@ -184,7 +195,8 @@ describe('remote providers and routing (two platforms as processes, a recording 
   it('streams a remote model chunk by chunk, ending with finish_reason and usage', async () => {
     const stream = await client.chat.completions.create({
       model: 'upstream-stories',
-      max_tokens: 12,
+      // Long enough to stream past the 64 characters that output redaction (on in this suite) holds back.
+      max_tokens: 80,
       messages: [{ role: 'user', content: 'Once upon' }],
       stream: true,
       stream_options: { include_usage: true },
@@ -258,6 +270,49 @@ describe('remote providers and routing (two platforms as processes, a recording 
     const sent = JSON.stringify(good.seen[0]!.body);
     expect(sent).toContain('[EMAIL]');
     for (const secret of ['ada@example.com', '7946 0958', '4111']) expect(sent).not.toContain(secret);
+  });
+
+  it('redacts personal data in answers (PII_REDACT_OUTPUT), also when a finding is split across chunks', async () => {
+    const chunk = (content: string | null, finish: string | null = null) =>
+      JSON.stringify({
+        id: 'c',
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'stories260k',
+        choices: [{ index: 0, delta: content === null ? {} : { content }, finish_reason: finish }],
+      });
+    const canned = () => ({
+      sse: [
+        chunk(''),
+        chunk('Dear friend, write to ada@exa'),
+        chunk('mple.com or call +44 20 79'),
+        chunk('46 0958 before the dragon wakes.'),
+        chunk(null, 'stop'),
+        JSON.stringify({
+          id: 'c',
+          object: 'chat.completion.chunk',
+          created: 1,
+          model: 'stories260k',
+          choices: [],
+          usage: { prompt_tokens: 3, completion_tokens: 20, total_tokens: 23 },
+        }),
+      ],
+    });
+    const expected = 'Dear friend, write to [EMAIL] or call [PHONE] before the dragon wakes.';
+    good.faults.push(canned());
+    const { data } = await ask({});
+    expect(data.choices[0]!.message.content).toBe(expected);
+    good.faults.push(canned());
+    const stream = await client.chat.completions.create({
+      model: 'upstream-stories',
+      max_tokens: 12,
+      messages: [{ role: 'user', content: 'Once upon' }],
+      stream: true,
+    });
+    const deltas: string[] = [];
+    for await (const c of stream) deltas.push(c.choices[0]?.delta.content ?? '');
+    expect(deltas.join('')).toBe(expected);
+    for (const d of deltas) expect(d).not.toMatch(/ada@|7946|0958/);
   });
 
   it('opens the circuit after repeated failures: the upstream is skipped without being called', async () => {

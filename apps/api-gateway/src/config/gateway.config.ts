@@ -96,6 +96,11 @@ export function readGatewayEnv(env: NodeJS.ProcessEnv = process.env) {
       PII_SENSITIVITY: z.enum(['internal', 'confidential', 'none']).default('internal'),
       /** `remote` (default): redact personal data in prompts before they reach a remote provider; `off`: never. */
       PII_REDACT: z.enum(['remote', 'off']).default('remote'),
+      /** `true`: personal data in answers is replaced by its type too (the seeds' output sanitization). */
+      PII_REDACT_OUTPUT: z
+        .enum(['true', 'false'])
+        .default('false')
+        .transform((v) => v === 'true'),
       /** Region for phone numbers without a country code (ISO 3166 alpha-2); unset: only +-prefixed numbers. */
       PII_PHONE_REGION: z.string().length(2).optional(),
       /** Extra PII patterns as JSON, name → regular expression: `{"employee_id": "EMP-\\d{6}"}`. */
@@ -164,6 +169,7 @@ export function readGatewayEnv(env: NodeJS.ProcessEnv = process.env) {
     routes: models.routes,
     piiSensitivity: cfg.PII_SENSITIVITY,
     piiRedact: cfg.PII_REDACT,
+    piiRedactOutput: cfg.PII_REDACT_OUTPUT,
     piiPhoneRegion: cfg.PII_PHONE_REGION ?? null,
     piiPatterns: cfg.PII_PATTERNS,
     responseCacheTtlS: cfg.RESPONSE_CACHE_TTL_S,

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
   GenerationResult,
@@ -10,7 +10,7 @@ import {
   TokenLogprob,
   UsageRecordV1Payload,
 } from '@llmp/contracts';
-import { API_ERROR_TABLE, ApiError, ApiErrorCode } from '@llmp/platform';
+import { API_ERROR_TABLE, ApiError, ApiErrorCode, StreamRedactor } from '@llmp/platform';
 import { AdmissionControl } from '../jobs/admission.service';
 import { InferenceClient } from '../jobs/inference-client.service';
 import type { JobHandle } from '../jobs/job-handle';
@@ -23,6 +23,9 @@ import { isSourceRef } from './grounding';
 import { randomUUID } from 'node:crypto';
 import { ResponseCache } from '../cache/response-cache.service';
 import { Spend } from '../metering/spend.service';
+import { Router } from '../routing/router.service';
+import { gatewayConfig } from '../config/gateway.config';
+import type { ConfigType } from '@nestjs/config';
 import { ProviderGateway, RouteOutcome } from '../providers/provider-gateway.service';
 import type { RoutePlan } from '../routing/router.service';
 
@@ -127,6 +130,12 @@ const MID_GENERATION_FAILURE = 'The worker serving this request failed mid-gener
 const QUEUE_NOTICE_MS = 1000;
 
 export type StartEvent = Extract<StreamEvent, { type: 'start' }>;
+type EndEvent = Extract<StreamEvent, { type: 'end' }>;
+
+function wantsLogprobs(run: { payload: unknown }): boolean {
+  const sampling = (run.payload as { sampling?: { logprobs?: unknown } }).sampling;
+  return sampling?.logprobs != null;
+}
 
 /** The `context` extension: what a stateful prompt was built from, in the public API's snake_case. */
 export function publicContext(start: StartEvent) {
@@ -167,6 +176,8 @@ function toApiError(ev: Extract<StreamEvent, { type: 'error' }>): ApiError {
  */
 @Injectable()
 export class CompletionRunner {
+  private readonly logger = new Logger(CompletionRunner.name);
+
   constructor(
     private readonly client: InferenceClient,
     private readonly jobs: MeteredJobs,
@@ -175,7 +186,26 @@ export class CompletionRunner {
     private readonly providers: ProviderGateway,
     private readonly cache: ResponseCache,
     private readonly spend: Spend,
+    private readonly router: Router,
+    @Inject(gatewayConfig.KEY) private readonly cfg: ConfigType<typeof gatewayConfig>,
   ) {}
+
+  /**
+   * PII_REDACT_OUTPUT: personal data in answers replaced by its type, whole answers and streams alike (a stream
+   * holds back a short window so a finding split across deltas is caught). Not with logprobs, whose entries are
+   * the model's real tokens: those requests are answered as generated.
+   */
+  private outputRedactor<N extends JobsOf<'inference'>>(run: CompletionRun<N>): StreamRedactor | null {
+    if (!this.cfg.piiRedactOutput || wantsLogprobs(run)) return null;
+    return new StreamRedactor(this.router.pii);
+  }
+
+  private sanitized<N extends JobsOf<'inference'>>(run: CompletionRun<N>, result: EndEvent): EndEvent {
+    if (!this.cfg.piiRedactOutput || wantsLogprobs(run)) return result;
+    const { text, counts } = this.router.pii.redact(result.text);
+    if (Object.keys(counts).length) this.logger.log({ msg: 'pii redacted in an answer', model: run.model, counts });
+    return { ...result, text };
+  }
 
   /** The `cost` extension of a priced model's answer (in the price table's currency). */
   private costExtra(model: string, result: GenerationResult): Record<string, unknown> {
@@ -257,9 +287,10 @@ export class CompletionRunner {
           if (ev.type === 'error') throw toApiError(ev);
           if (ev.type === 'start') start = ev;
         }
-        finished(ev);
-        const extra = { ...(await run.complete?.(ev, start)), ...this.costExtra(outcome.served, ev) };
-        await reply.send(run.format.response(id, ev, extra));
+        const end = this.sanitized(run, ev);
+        finished(end);
+        const extra = { ...(await run.complete?.(end, start)), ...this.costExtra(outcome.served, end) };
+        await reply.send(run.format.response(id, end, extra));
         return;
       }
       await this.stream(queued ?? new SseStream(reply), run, handle, id, deadline, started, finished, start, (r) =>
@@ -345,6 +376,7 @@ export class CompletionRunner {
     costOf: (result: GenerationResult) => Record<string, unknown>,
   ): Promise<void> {
     let start = firstStart;
+    const redactor = this.outputRedactor(run);
     const fail = (message: string, code = ApiErrorCode.WorkerFailed): void =>
       this.failStream(sse, run, handle, id, message, code);
     for (const event of run.format.opening(id, start)) send(sse, run, event);
@@ -355,6 +387,11 @@ export class CompletionRunner {
         case 'delta':
           if (!sentText) this.metrics.observeFirstToken(run.model, started);
           sentText = true;
+          if (redactor) {
+            const text = redactor.push(ev.text);
+            if (text) for (const event of run.format.delta(id, text)) send(sse, run, event);
+            break;
+          }
           for (const event of run.format.delta(id, ev.text, ev.logprobs)) send(sse, run, event);
           break;
         case 'tool_call': {
@@ -373,16 +410,19 @@ export class CompletionRunner {
           if (ev.retrying && !sentText) break;
           return fail(ev.message, toApiError(ev).code);
         case 'end': {
-          finished(ev);
+          const rest = redactor?.flush();
+          if (rest) for (const event of run.format.delta(id, rest)) send(sse, run, event);
+          const end = this.sanitized(run, ev);
+          finished(end);
           let extra: Record<string, unknown> = {};
           try {
-            extra = { ...(await run.complete?.(ev, start)), ...costOf(ev) };
+            extra = { ...(await run.complete?.(end, start)), ...costOf(end) };
           } catch (err) {
             const code = err instanceof ApiError ? err.code : ApiErrorCode.ServiceUnavailable;
             return fail(`The reply could not be stored: ${(err as Error).message}`, code);
           }
-          for (const event of run.format.closing(id, ev, extra)) send(sse, run, event);
-          if (run.includeUsage) sse.data(run.format.usage(id, ev));
+          for (const event of run.format.closing(id, end, extra)) send(sse, run, event);
+          if (run.includeUsage) sse.data(run.format.usage(id, end));
           sse.done(run.format.doneMarker);
           return;
         }

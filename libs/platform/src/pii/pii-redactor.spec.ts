@@ -1,4 +1,4 @@
-import { PiiRedactor } from './pii-redactor';
+import { PiiRedactor, StreamRedactor } from './pii-redactor';
 
 describe('PiiRedactor', () => {
   const pii = new PiiRedactor({ phoneRegion: 'US', patterns: { employee_id: 'EMP-\\d{6}' } });
@@ -24,5 +24,20 @@ describe('PiiRedactor', () => {
   it('finds national phone numbers only with a region', () => {
     expect(new PiiRedactor().detect('call (415) 555-2671')).toEqual({});
     expect(pii.detect('call (415) 555-2671')).toEqual({ phone: 1 });
+  });
+
+  it('redacts a streamed text whose findings are split across pieces, holding back only a window', () => {
+    const text = `${'Once upon a time there was a dragon. '.repeat(6)}Write to ada@example.com or +44 20 7946 0958 now.`;
+    for (const size of [1, 3, 7, 40]) {
+      const stream = new StreamRedactor(pii, 32);
+      const out: string[] = [];
+      for (let i = 0; i < text.length; i += size) out.push(stream.push(text.slice(i, i + size)));
+      out.push(stream.flush());
+      expect(out.join('')).toBe(pii.redact(text).text);
+      expect(out.some((o) => o.includes('ada@') || o.includes('7946'))).toBe(false);
+      // Text goes out before the end: only the window is held.
+      expect(out.slice(0, -1).join('').length).toBeGreaterThan(text.length - 100);
+      expect(stream.counts).toEqual({ email: 1, phone: 1 });
+    }
   });
 });

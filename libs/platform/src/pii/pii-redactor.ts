@@ -15,7 +15,7 @@ export interface PiiOptions {
   patterns?: Record<string, string>;
 }
 
-interface Span {
+export interface Span {
   start: number;
   end: number;
   type: PiiType;
@@ -47,7 +47,7 @@ export class PiiRedactor {
 
   /** The text with every finding replaced, and the counts by type. */
   redact(text: string): { text: string; counts: PiiCounts } {
-    const spans = this.find(text);
+    const spans = this.spans(text);
     const counts: PiiCounts = {};
     let out = '';
     let at = 0;
@@ -65,7 +65,7 @@ export class PiiRedactor {
   }
 
   /** Non-overlapping findings in text order; where two overlap, the one found first (the stricter check) wins. */
-  private find(text: string): Span[] {
+  spans(text: string): Span[] {
     const found: Span[] = [];
     const add = (start: number, end: number, type: PiiType) => {
       if (found.some((f) => start < f.end && f.start < end)) return;
@@ -107,4 +107,53 @@ function luhn(digits: string): boolean {
 export function addCounts(into: PiiCounts, more: PiiCounts): PiiCounts {
   for (const [k, v] of Object.entries(more)) into[k] = (into[k] ?? 0) + v;
   return into;
+}
+
+/**
+ * Redaction of a text that arrives in pieces (a streamed answer): a finding may be split across pieces, so the
+ * last `window` characters are held back, and text is let out only up to a whitespace that no finding (in the
+ * text held so far) spans. `flush()` lets out the rest at the end. Findings longer than the window can escape
+ * whole-text detection only if the stream pauses inside them for longer than the window, which the cut rule
+ * prevents for every finding that ends within it.
+ */
+export class StreamRedactor {
+  private held = '';
+  readonly counts: PiiCounts = {};
+
+  constructor(
+    private readonly pii: PiiRedactor,
+    private readonly window = 64,
+  ) {}
+
+  /** The text that may go out now (possibly empty). */
+  push(text: string): string {
+    this.held += text;
+    const cut = this.safeCut();
+    if (cut <= 0) return '';
+    const head = this.held.slice(0, cut);
+    this.held = this.held.slice(cut);
+    return this.clean(head);
+  }
+
+  flush(): string {
+    const rest = this.clean(this.held);
+    this.held = '';
+    return rest;
+  }
+
+  private safeCut(): number {
+    const limit = this.held.length - this.window;
+    if (limit <= 0) return 0;
+    const spans = this.pii.spans(this.held);
+    for (let i = limit; i > 0; i--) {
+      if (/\s/.test(this.held[i - 1]!) && !spans.some((s) => s.start < i && i < s.end)) return i;
+    }
+    return 0;
+  }
+
+  private clean(text: string): string {
+    const r = this.pii.redact(text);
+    addCounts(this.counts, r.counts);
+    return r.text;
+  }
 }
