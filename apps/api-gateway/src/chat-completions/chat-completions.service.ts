@@ -90,21 +90,13 @@ export class ChatCompletionsService {
     const promptTokens =
       estimateTokens(JSON.stringify(messages) + JSON.stringify(tools.plan.tools ?? [])) +
       estimateTokens((sources ?? []).map((s) => s.text).join('\n'));
-    const route = this.router.plan(
-      request.model,
-      principal,
-      'chat',
-      {
-        sensitivity: request.sensitivity,
-        complexity: request.complexity,
-        messages,
-        promptTokens,
-        maxTokens: sampling.maxTokens,
-        localOnly: localOnlyFeature(request),
-        jsonFormat: tools.responseFormat !== undefined,
-      },
-      requestId,
-    );
+    const route = this.router.planFor(request, principal, requestId, {
+      messages,
+      promptTokens,
+      maxTokens: sampling.maxTokens,
+      localOnly: localOnlyFeature(request),
+      jsonFormat: tools.responseFormat !== undefined,
+    });
     const model = route.model;
     if (server && !dryRun) {
       return this.loop.run(reply, {

@@ -6,7 +6,7 @@ import type { ChatToolRequest } from '../chat-completions/chat-tools';
 import { ResponseCache } from '../cache/response-cache.service';
 import { CompletionRunner } from '../generation/completion-runner.service';
 import { estimateTokens } from '../generation/token-estimate';
-import { RoutePlan, RouteRequest, Router } from '../routing/router.service';
+import { Router } from '../routing/router.service';
 import { toolJobFields } from '../tools/tool-request';
 import { MessagesFormat } from './messages-format';
 import { messagesToolPlan, toJobMessages, toMessagesSampling } from './messages-request';
@@ -31,7 +31,7 @@ export class MessagesService {
     const { messages, tools } = prompt(request);
     const stream = request.stream ?? false;
     const promptTokens = estimateTokens(JSON.stringify(messages) + JSON.stringify(tools.plan.tools ?? []));
-    const route = this.route(request, principal, requestId, {
+    const route = this.router.planFor(request, principal, requestId, {
       messages,
       promptTokens,
       maxTokens: request.max_tokens,
@@ -69,7 +69,7 @@ export class MessagesService {
   async countTokens(reply: FastifyReply, principal: Principal, request: CountTokensRequest, requestId: string) {
     this.checkModel(request.model, principal);
     const { messages, tools } = prompt(request);
-    const route = this.route(request, principal, requestId, {
+    const route = this.router.planFor(request, principal, requestId, {
       messages,
       promptTokens: estimateTokens(JSON.stringify(messages) + JSON.stringify(tools.plan.tools ?? [])),
       localOnly: 'count_tokens',
@@ -110,22 +110,6 @@ export class MessagesService {
         'model',
       );
     }
-  }
-
-  /** Where the request goes: the model, or a route's targets (sensitivity, context window, fallbacks). */
-  private route(
-    r: CountTokensRequest,
-    principal: Principal,
-    requestId: string,
-    req: Omit<RouteRequest, 'sensitivity' | 'complexity'>,
-  ): RoutePlan {
-    return this.router.plan(
-      r.model,
-      principal,
-      'chat',
-      { sensitivity: r.sensitivity, complexity: r.complexity, ...req },
-      requestId,
-    );
   }
 }
 

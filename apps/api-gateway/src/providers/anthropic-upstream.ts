@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { ChatCompleteV1Payload, ChatMessage, FinishReason, GenerationResult, ToolCall } from '@llmp/contracts';
 import type { RemoteModelDefinition } from '@llmp/platform';
+import { UpstreamClients, foldStream } from './upstream-adapter';
 import type { UpstreamAdapter, UpstreamEvent, UpstreamStream } from './upstream-adapter';
 
 type MessageParam = Anthropic.MessageParam;
@@ -155,7 +156,7 @@ export class AnthropicAccumulator {
 
 /** Anthropic's Messages API over the official SDK (retries with back-off, Retry-After honoured). */
 export class AnthropicAdapter implements UpstreamAdapter {
-  private readonly clients = new Map<string, Anthropic>();
+  private readonly clients = new UpstreamClients((opts) => new Anthropic(opts));
 
   request(m: RemoteModelDefinition, p: ChatCompleteV1Payload) {
     return anthropicRequest(m, p);
@@ -168,28 +169,13 @@ export class AnthropicAdapter implements UpstreamAdapter {
     p: ChatCompleteV1Payload,
     signal: AbortSignal,
   ): Promise<UpstreamStream> {
-    const id = `${endpoint.base_url} ${apiKey ?? ''} ${m.max_retries} ${m.first_token_timeout_ms}`;
-    let client = this.clients.get(id);
-    if (!client) {
-      client = new Anthropic({
-        baseURL: endpoint.base_url,
-        apiKey: apiKey ?? 'none',
-        maxRetries: m.max_retries,
-        timeout: m.first_token_timeout_ms,
-      });
-      this.clients.set(id, client);
-    }
+    const client = this.clients.get(m, endpoint.base_url, apiKey);
     const stream = await client.messages.create(this.request(m, p), { signal });
     const acc = new AnthropicAccumulator();
-    const it = stream[Symbol.asyncIterator]();
-    return {
-      chunks: {
-        next: async () => {
-          const r = await it.next();
-          return r.done ? { done: true, value: undefined } : { done: false, value: acc.add(r.value) };
-        },
-      },
-      result: () => acc.result(),
-    };
+    return foldStream(
+      stream,
+      (ev) => acc.add(ev),
+      () => acc.result(),
+    );
   }
 }

@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import type { ChatCompleteV1Payload, ChatMessage, FinishReason, GenerationResult, ToolCall } from '@llmp/contracts';
 import type { RemoteModelDefinition } from '@llmp/platform';
+import { UpstreamClients, foldStream } from './upstream-adapter';
 import type { UpstreamAdapter, UpstreamEvent, UpstreamStream } from './upstream-adapter';
 
 type UpstreamRequest = OpenAI.Chat.ChatCompletionCreateParamsStreaming;
@@ -144,7 +145,7 @@ export class UpstreamAccumulator {
 
 /** OpenAI's Chat Completions over the official SDK (its retries with back-off honour Retry-After). */
 export class OpenAiCompatibleAdapter implements UpstreamAdapter {
-  private readonly clients = new Map<string, OpenAI>();
+  private readonly clients = new UpstreamClients((opts) => new OpenAI(opts));
 
   request(m: RemoteModelDefinition, p: ChatCompleteV1Payload) {
     return upstreamChatRequest(m.upstream_model, p);
@@ -157,34 +158,13 @@ export class OpenAiCompatibleAdapter implements UpstreamAdapter {
     p: ChatCompleteV1Payload,
     signal: AbortSignal,
   ): Promise<UpstreamStream> {
-    const stream = await this.client(m, endpoint.base_url, apiKey).chat.completions.create(this.request(m, p), {
-      signal,
-    });
+    const client = this.clients.get(m, endpoint.base_url, apiKey);
+    const stream = await client.chat.completions.create(this.request(m, p), { signal });
     const acc = new UpstreamAccumulator();
-    const it = stream[Symbol.asyncIterator]();
-    return {
-      chunks: {
-        next: async () => {
-          const r = await it.next();
-          return r.done ? { done: true, value: undefined } : { done: false, value: acc.add(r.value) };
-        },
-      },
-      result: () => acc.result(),
-    };
-  }
-
-  private client(m: RemoteModelDefinition, baseURL: string, apiKey: string | undefined): OpenAI {
-    const id = `${baseURL} ${apiKey ?? ''} ${m.max_retries} ${m.first_token_timeout_ms}`;
-    let c = this.clients.get(id);
-    if (!c) {
-      c = new OpenAI({
-        baseURL,
-        apiKey: apiKey ?? 'none',
-        maxRetries: m.max_retries,
-        timeout: m.first_token_timeout_ms,
-      });
-      this.clients.set(id, c);
-    }
-    return c;
+    return foldStream(
+      stream,
+      (c) => acc.add(c),
+      () => acc.result(),
+    );
   }
 }

@@ -25,3 +25,45 @@ export interface UpstreamAdapter {
     signal: AbortSignal,
   ): Promise<UpstreamStream>;
 }
+
+/** An SDK stream as an upstream stream: each chunk folded into events by `fold`, the result at the end. */
+export function foldStream<T>(
+  stream: AsyncIterable<T>,
+  fold: (chunk: T) => UpstreamEvent[],
+  result: () => GenerationResult,
+): UpstreamStream {
+  const it = stream[Symbol.asyncIterator]();
+  return {
+    chunks: {
+      next: async () => {
+        const r = await it.next();
+        return r.done ? { done: true, value: undefined } : { done: false, value: fold(r.value) };
+      },
+    },
+    result,
+  };
+}
+
+/** One SDK client per upstream, key and retry settings (they keep their connections alive between requests). */
+export class UpstreamClients<C> {
+  private readonly clients = new Map<string, C>();
+
+  constructor(
+    private readonly make: (opts: { baseURL: string; apiKey: string; maxRetries: number; timeout: number }) => C,
+  ) {}
+
+  get(m: RemoteModelDefinition, baseURL: string, apiKey: string | undefined): C {
+    const id = `${baseURL} ${apiKey ?? ''} ${m.max_retries} ${m.first_token_timeout_ms}`;
+    let c = this.clients.get(id);
+    if (!c) {
+      c = this.make({
+        baseURL,
+        apiKey: apiKey ?? 'none',
+        maxRetries: m.max_retries,
+        timeout: m.first_token_timeout_ms,
+      });
+      this.clients.set(id, c);
+    }
+    return c;
+  }
+}

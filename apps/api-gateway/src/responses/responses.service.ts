@@ -88,21 +88,13 @@ export class ResponsesService {
       logprobs: responsesLogprobs(request),
     };
     const promptTokens = estimate(messages) + estimateTokens(JSON.stringify(tools.plan.tools ?? []));
-    const route = this.router.plan(
-      request.model,
-      p,
-      'chat',
-      {
-        sensitivity: request.sensitivity,
-        complexity: request.complexity,
-        messages,
-        promptTokens,
-        maxTokens: sampling.maxTokens,
-        localOnly: sampling.logprobs != null ? 'logprobs' : undefined,
-        jsonFormat: tools.responseFormat !== undefined,
-      },
-      requestId,
-    );
+    const route = this.router.planFor(request, p, requestId, {
+      messages,
+      promptTokens,
+      maxTokens: sampling.maxTokens,
+      localOnly: sampling.logprobs != null ? 'logprobs' : undefined,
+      jsonFormat: tools.responseFormat !== undefined,
+    });
     const model = route.model;
     const format = new ResponsesFormat({
       model: request.model,

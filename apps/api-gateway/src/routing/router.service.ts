@@ -85,6 +85,22 @@ export class Router {
     this.catalog.require(id, p, capability);
   }
 
+  /** `plan` for a request carrying the routing extensions (`model`, `sensitivity`, `complexity`). */
+  planFor(
+    r: { model: string; sensitivity?: Sensitivity; complexity?: 'low' | 'high' },
+    p: Principal,
+    requestId: string,
+    prompt: Omit<RouteRequest, 'sensitivity' | 'complexity'>,
+  ): RoutePlan {
+    return this.plan(
+      r.model,
+      p,
+      'chat',
+      { ...prompt, sensitivity: r.sensitivity, complexity: r.complexity },
+      requestId,
+    );
+  }
+
   plan(id: string, p: Principal, capability: ModelCapability, req: RouteRequest, requestId: string): RoutePlan {
     const route = this.routes.get(id);
     const candidates = route ? this.routeTargets(route, p, req) : [this.catalog.require(id, p, capability)];
