@@ -486,7 +486,7 @@ describe('remote providers and routing (two platforms as processes, a recording 
       expect(good.seen).toHaveLength(1);
     });
 
-    it('caches /v1/completions and /v1/messages the same way', async () => {
+    it('caches /v1/completions, /v1/messages and unstored /v1/responses the same way', async () => {
       const call = (path: string, body: object) =>
         fetch(`${platform.gateway.url}${path}`, {
           method: 'POST',
@@ -500,6 +500,14 @@ describe('remote providers and routing (two platforms as processes, a recording 
       const again = await call('/v1/completions', completion);
       expect(again.headers.get('x-cache')).toBe('hit');
       expect(((await again.json()) as { choices: { text: string }[] }).choices[0]!.text).toBe(text);
+
+      const response = { model: MODEL, max_output_tokens: 8, temperature: 0, input: 'The tower', store: false };
+      expect((await call('/v1/responses', response)).headers.get('x-cache')).toBe('miss');
+      const cachedResponse = await call('/v1/responses', response);
+      expect(cachedResponse.headers.get('x-cache')).toBe('hit');
+      expect((await cachedResponse.json()) as object).toMatchObject({ object: 'response', cached: true });
+      // A stored response is state: never answered from the cache.
+      expect((await call('/v1/responses', { ...response, store: true })).headers.get('x-cache')).toBeNull();
 
       const message = {
         model: MODEL,

@@ -241,7 +241,8 @@ export class CompletionRunner {
 
   async run<N extends JobsOf<'inference'>>(reply: FastifyReply, run: CompletionRun<N>): Promise<void> {
     const started = performance.now();
-    const cacheKey = run.dryRun || run.complete ? undefined : run.cacheKey;
+    // The endpoint passes a key only for requests that leave no state behind (see ResponseCache).
+    const cacheKey = run.dryRun ? undefined : run.cacheKey;
     if (cacheKey) {
       const hit = await this.cache.get(cacheKey);
       void reply.header('x-cache', hit ? 'hit' : 'miss');

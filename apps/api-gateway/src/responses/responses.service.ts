@@ -24,6 +24,7 @@ import { responsesToolPlan } from './responses-tools';
 import { toolJobFields } from '../tools/tool-request';
 import { StatefulChat } from '../conversations/stateful-chat.service';
 import { Router } from '../routing/router.service';
+import { ResponseCache } from '../cache/response-cache.service';
 import { CompletionRunner, StartEvent, publicContext } from '../generation/completion-runner.service';
 import { keptSources, withSources } from '../generation/grounding';
 import { Grounding } from '../generation/grounding.service';
@@ -48,6 +49,7 @@ const MAX_CHAIN = 50;
 export class ResponsesService {
   constructor(
     private readonly router: Router,
+    private readonly cache: ResponseCache,
     private readonly runner: CompletionRunner,
     private readonly history: ChatHistoryClient,
     private readonly stateful: StatefulChat,
@@ -129,6 +131,23 @@ export class ResponsesService {
       idPrefix: 'resp_',
       format,
       route,
+      // Only what leaves no state: nothing stored, no conversation, no chain, no documents searched.
+      cacheKey:
+        this.cache.enabled &&
+        !store &&
+        !conversationId &&
+        !previousId &&
+        !fileSearch &&
+        route.sensitivity !== 'confidential' &&
+        ResponseCache.deterministic(sampling)
+          ? this.cache.key(p, 'responses', [
+              request.model,
+              messages,
+              sampling,
+              toolJobFields(tools),
+              request.text ?? null,
+            ])
+          : undefined,
       dryRun,
       dryRunFields: fileSearch ? (start) => ({ sources: kept(start) }) : undefined,
       complete: async (result, start) => {
