@@ -38,6 +38,8 @@ class RecordingProxy {
   readonly faults: (number | 'hang' | { sse: string[] })[] = [];
   private server!: Server;
   private readonly hanging: ServerResponse[] = [];
+  /** Responses whose caller (the gateway) went away before they ended. */
+  closedEarly = 0;
 
   constructor(private readonly upstream: () => string) {}
 
@@ -60,6 +62,9 @@ class RecordingProxy {
       path: req.url ?? '',
       authorization: req.headers.authorization,
       body: JSON.parse(raw) as Seen['body'],
+    });
+    res.on('close', () => {
+      if (!res.writableEnded) this.closedEarly++;
     });
     const fault = this.faults.shift();
     if (fault === 'hang') {
@@ -270,6 +275,24 @@ describe('remote providers and routing (two platforms as processes, a recording 
     const sent = JSON.stringify(good.seen[0]!.body);
     expect(sent).toContain('[EMAIL]');
     for (const secret of ['ada@example.com', '7946 0958', '4111']) expect(sent).not.toContain(secret);
+  });
+
+  it('a client that disconnects cancels the upstream request', async () => {
+    good.faults.push('hang');
+    const before = good.closedEarly;
+    const abort = new AbortController();
+    const pending = fetch(`${platform.gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${platform.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'upstream-stories', stream: true, messages: [{ role: 'user', content: 'x' }] }),
+      signal: abort.signal,
+    }).catch((err: Error) => err);
+    for (let i = 0; i < 50 && good.seen.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(good.seen).toHaveLength(1);
+    abort.abort();
+    await pending;
+    for (let i = 0; i < 50 && good.closedEarly === before; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(good.closedEarly).toBe(before + 1);
   });
 
   it('redacts personal data in answers (PII_REDACT_OUTPUT), also when a finding is split across chunks', async () => {

@@ -357,9 +357,9 @@ export class CompletionRunner {
       endpoint: run.endpoint,
       model: run.model,
       reserveTokens: run.reserveTokens,
-      submit: () =>
+      submit: (gone: AbortSignal) =>
         route
-          ? this.providers.submit(run.principal, route, run.job, run.payload, outcome)
+          ? this.providers.submit(run.principal, route, run.job, run.payload, outcome, gone)
           : this.client.submit(run.principal, run.model, run.job, run.payload),
       servedModel: () => outcome.served,
     };

@@ -12,7 +12,8 @@ export interface MeteredJobSpec {
   model: string;
   /** Tokens reserved against the caller's per-minute token limits before the job is submitted. */
   reserveTokens: number;
-  submit: () => Promise<JobHandle>;
+  /** `gone` aborts when the client disconnects while the job is being submitted (a remote upstream's first token). */
+  submit: (gone: AbortSignal) => Promise<JobHandle>;
   /** The model that served the job when a route chose it at submission (usage is recorded against it). */
   servedModel?: () => string;
 }
@@ -43,7 +44,9 @@ export class MeteredJobs {
     const reservation = await this.meter.reserve(reply, spec.principal, spec.reserveTokens);
     let handle: JobHandle | undefined;
     try {
-      handle = await spec.submit();
+      const gone = new AbortController();
+      reply.raw.once('close', () => gone.abort());
+      handle = await spec.submit(gone.signal);
       const job = handle;
       reply.raw.on('close', () => {
         if (!job.done) job.cancel();

@@ -57,6 +57,7 @@ export class ProviderGateway {
     job: N,
     payload: Omit<JobPayload<N>, 'replyTo'>,
     outcome: RouteOutcome,
+    gone: AbortSignal = new AbortController().signal,
   ): Promise<JobHandle> {
     for (const target of plan.targets) {
       if (target.kind === 'llm') {
@@ -79,12 +80,14 @@ export class ProviderGateway {
           continue;
         }
         try {
-          const handle = await this.openRemote(target, endpoint, payload as ChatCompleteV1Payload, outcome);
+          const handle = await this.openRemote(target, endpoint, payload as ChatCompleteV1Payload, outcome, gone);
           breaker.success();
           outcome.served = target.id;
           return handle;
         } catch (err) {
           if (err instanceof ApiError) throw err; // the upstream refused the request itself: no other would take it
+          // The client went away while waiting: neither the upstream's fault nor a reason to try another.
+          if (gone.aborted) throw new ApiError(ApiErrorCode.RequestCancelled, 'The client closed the request');
           breaker.failure();
           outcome.failed.push({ model: target.id, reason: (err as Error).message });
           this.logger.warn({
@@ -124,6 +127,7 @@ export class ProviderGateway {
     endpoint: Endpoint,
     payload: ChatCompleteV1Payload,
     outcome: RouteOutcome,
+    gone: AbortSignal,
   ): Promise<JobHandle> {
     const jobId = randomUUID();
     const key = `${m.id} ${endpoint.base_url}`;
@@ -150,6 +154,8 @@ export class ProviderGateway {
       return handle;
     }
     this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
+    const cancel = () => abort.abort(new UpstreamFailure('cancelled'));
+    gone.addEventListener('abort', cancel, { once: true });
     const timer = setTimeout(
       () => abort.abort(new UpstreamFailure('no first token in time')),
       m.first_token_timeout_ms,
@@ -162,10 +168,13 @@ export class ProviderGateway {
       first = await stream.chunks.next();
     } catch (err) {
       clearTimeout(timer);
+      gone.removeEventListener('abort', cancel);
       release();
       throw this.upstreamError(err, endpoint, abort.signal);
     }
     clearTimeout(timer);
+    // From here the handle's cancel (the job path's own disconnect hook) stops the upstream.
+    gone.removeEventListener('abort', cancel);
     handle.push(start);
     const push = (events: UpstreamEvent[]) => {
       for (const ev of events) handle.push({ ...ev, jobId });
