@@ -362,6 +362,42 @@ describe('Responses input_file parts (text extracted by the gateway)', () => {
     expect(other.status).toBe(404);
   });
 
+  it("reads Chat Completions' file parts too, and refuses images as a capability the models lack", async () => {
+    const messages = [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Summarize:' },
+          {
+            type: 'file',
+            file: {
+              filename: 'harbour.pdf',
+              file_data: `data:application/pdf;base64,${SAMPLE_PDF.toString('base64')}`,
+            },
+          },
+        ],
+      },
+    ];
+    const dry = await post('/v1/chat/completions', { model: MODEL, messages, dry_run: true });
+    expect(dry.status).toBe(200);
+    expect(dry.body.prompt).toContain('<file name="harbour.pdf">');
+    expect(dry.body.prompt).toContain('The Aurora delivered oil and bread.');
+    const byId = await post('/v1/chat/completions', {
+      model: MODEL,
+      dry_run: true,
+      messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: breadFileId } }] }],
+    });
+    expect(byId.body.prompt).toContain(BREAD.trim());
+    const image = await post('/v1/chat/completions', {
+      model: MODEL,
+      messages: [
+        { role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }] },
+      ],
+    });
+    expect(image.status).toBe(400);
+    expect(image.body.error).toMatchObject({ code: 'unsupported_capability', param: 'messages[0].content[0]' });
+  });
+
   it('refuses file_url, broken files and parts without a source with a 400 naming the part', async () => {
     const cases: [object, string, string][] = [
       [{ file_url: 'http://169.254.169.254/latest' }, 'unsupported_parameter', 'input[0].content[1].file_url'],

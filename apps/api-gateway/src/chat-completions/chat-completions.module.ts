@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { RetrievalModule } from '../retrieval/retrieval.module';
 import { ConversationsModule } from '../conversations/conversations.module';
 import { FunctionsModule } from '../functions/functions.module';
 import { GenerationModule } from '../generation/generation.module';
@@ -8,7 +9,7 @@ import { ChatCompletionsService } from './chat-completions.service';
 import { ServerToolLoop } from './server-tool-loop.service';
 
 @Module({
-  imports: [ModelsModule, GenerationModule, ConversationsModule, FunctionsModule],
+  imports: [ModelsModule, GenerationModule, ConversationsModule, FunctionsModule, RetrievalModule],
   controllers: [ChatCompletionsController],
   providers: [ChatCompletionsService, ServerToolLoop],
 })

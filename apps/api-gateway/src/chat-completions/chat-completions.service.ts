@@ -22,6 +22,7 @@ import { ServerToolLoop, serverTools } from './server-tool-loop.service';
 import { estimateTokens } from '../generation/token-estimate';
 import { Router } from '../routing/router.service';
 import { ResponseCache } from '../cache/response-cache.service';
+import { InputFiles } from '../retrieval/input-files.service';
 import { chatFormat } from './chat-completion.format';
 
 /**
@@ -38,6 +39,7 @@ export class ChatCompletionsService {
   constructor(
     private readonly router: Router,
     private readonly cache: ResponseCache,
+    private readonly files: InputFiles,
     private readonly runner: CompletionRunner,
     private readonly stateful: StatefulChat,
     private readonly grounding: Grounding,
@@ -48,11 +50,13 @@ export class ChatCompletionsService {
   async create(
     reply: FastifyReply,
     principal: Principal,
-    request: ChatCompletionRequest,
+    raw: ChatCompletionRequest,
     requestId: string,
     dryRun: boolean,
   ): Promise<void> {
-    this.router.check(request.model, principal, 'chat');
+    this.router.check(raw.model, principal, 'chat');
+    // `file` parts become the text of their files before anything reads the messages.
+    const request = { ...raw, messages: await this.files.toChatMessages(principal, raw.messages) };
     const sampling = toSampling(request);
     const stream = (request.stream ?? false) && !dryRun;
     const conversationId = request.conversation_id;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import {
+  ChatCompletionRequest,
   ContentPartInput,
   InputFilePart,
   ItemInput,
@@ -41,6 +42,37 @@ export class InputFiles {
           ),
         );
         return { ...item, content };
+      }),
+    );
+  }
+
+  /**
+   * Chat Completions' `file` parts of user messages, replaced by `text` parts holding each file's text (the
+   * other messages are returned as they are).
+   */
+  async toChatMessages(
+    p: Principal,
+    messages: ChatCompletionRequest['messages'],
+  ): Promise<ChatCompletionRequest['messages']> {
+    if (
+      !messages.some((m) => m.role === 'user' && Array.isArray(m.content) && m.content.some((c) => c.type === 'file'))
+    ) {
+      return messages;
+    }
+    return Promise.all(
+      messages.map(async (m, i) => {
+        if (m.role !== 'user' || typeof m.content === 'string') return m;
+        const content = await Promise.all(
+          m.content.map(async (part, j) =>
+            part.type === 'file'
+              ? {
+                  type: 'text' as const,
+                  text: await this.text(p, { type: 'input_file', ...part.file }, `messages[${i}].content[${j}].file`),
+                }
+              : part,
+          ),
+        );
+        return { ...m, content };
       }),
     );
   }

@@ -16,6 +16,41 @@ const TextPart = z.object({ type: z.literal('text'), text: z.string() });
 
 const MessageContent = z.union([z.string(), z.array(TextPart).min(1)]);
 
+/**
+ * A user message's `file` part (OpenAI's `{type: 'file', file: {file_data | file_id, filename}}`): the gateway
+ * extracts the file's text and the model reads that (see the Responses `input_file` part).
+ */
+const FilePart = z.object({
+  type: z.literal('file'),
+  file: z.object({
+    file_data: z.string().min(1).optional(),
+    file_id: z.string().min(1).max(256).optional(),
+    filename: z.string().min(1).max(256).optional(),
+  }),
+});
+const UserContent = z.union([z.string(), z.array(z.discriminatedUnion('type', [TextPart, FilePart])).min(1)]);
+
+/** Image and audio parts get a 400 saying the models cannot read them (every model served here reads text). */
+function refuseMediaParts(messages: unknown, ctx: z.RefinementCtx): unknown {
+  if (!Array.isArray(messages)) return messages;
+  messages.forEach((m: unknown, i) => {
+    const parts = (m as { content?: unknown } | null)?.content;
+    if (!Array.isArray(parts)) return;
+    parts.forEach((part: unknown, j) => {
+      const type = (part as { type?: unknown } | null)?.type;
+      if (type === 'image_url' || type === 'input_audio') {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'content', j],
+          message: `This model cannot read ${type === 'image_url' ? 'images' : 'audio'}: the models served here read text only.`,
+          params: { code: 'unsupported_capability' },
+        });
+      }
+    });
+  });
+  return messages;
+}
+
 /** OpenAI's function names: letters, digits, underscores and dashes, at most 64. */
 export const FunctionNameSchema = z
   .string()
@@ -40,7 +75,7 @@ const AssistantToolCallSchema = z.object({
 export const ChatCompletionMessageSchema = z.discriminatedUnion('role', [
   z.object({ role: z.literal('system'), content: MessageContent, name: z.string().optional() }),
   z.object({ role: z.literal('developer'), content: MessageContent, name: z.string().optional() }),
-  z.object({ role: z.literal('user'), content: MessageContent, name: z.string().optional() }),
+  z.object({ role: z.literal('user'), content: UserContent, name: z.string().optional() }),
   z.object({
     role: z.literal('assistant'),
     content: MessageContent.nullable().optional(),
@@ -163,7 +198,10 @@ const COMPLETION_UNSERVED: Record<string, (v: unknown) => boolean> = {};
 export const ChatCompletionRequestSchema = servedFields(
   {
     ...SamplingFields,
-    messages: z.array(ChatCompletionMessageSchema).min(1, 'messages must contain at least one message'),
+    messages: z.preprocess(
+      refuseMediaParts,
+      z.array(ChatCompletionMessageSchema).min(1, 'messages must contain at least one message'),
+    ),
     max_tokens: z.number().int().positive().nullable().optional(),
     max_completion_tokens: z.number().int().positive().nullable().optional(),
     /** Extension: return the exact rendered prompt and its sections; generate and store nothing. */
