@@ -1,394 +1,22 @@
-// End-to-end: the hardened edge (issue 14). Auth, chat-history and a gateway as real processes, no inference worker
-// (nothing is consumed, so queued jobs stay queued), and a models config of this file's own: stories260k with one
-// slot, a queue of two and a user share of one half.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+// End-to-end: the hardened edge (issue 14): key permissions that cannot be escalated, the bounded queue with
+// fairness and queued SSE comments, and failed authentications per IP, against the edge suites' platform (see
+// support/edge-fixtures.ts; the route table with narrow keys is edge-routes.e2e-spec.ts).
 import OpenAI from 'openai';
-import { SCOPES, Scope } from '@llmp/contracts';
-import { REPO_ROOT, RunningPlatform, createApiKey, login, registerUser, startPlatform } from '@llmp/testing';
+import { createApiKey, registerUser } from '@llmp/testing';
+import {
+  AUTH_FAILURES_PER_IP_PER_MIN,
+  Call,
+  PASSWORD,
+  api,
+  edge,
+  eventually,
+  newUsername,
+  useEdgePlatform,
+} from './support/edge-fixtures';
 
 jest.setTimeout(120_000);
 
-// Response bodies are checked field by field below; their static type adds nothing here.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type JsonBody = any;
-
-const MODELS_DIR = resolve(REPO_ROOT, '../shared/models');
-const AUTH_FAILURES_PER_IP_PER_MIN = 5;
-const PASSWORD = 'Str0ng-enough-pass';
-
-let platform: RunningPlatform;
-let gw: string;
-let configDir: string;
-
-beforeAll(async () => {
-  configDir = mkdtempSync(join(tmpdir(), 'llmp-edge-'));
-  const modelsConfig = join(configDir, 'models.yaml');
-  writeFileSync(
-    modelsConfig,
-    [
-      'models:',
-      '  - id: stories260k',
-      `    path: ${join(MODELS_DIR, 'stories260K.gguf')}`,
-      '    capabilities: [chat, completion]',
-      '    context_size: 512',
-      '    slots: 1',
-      '    max_queue: 2',
-      '    max_user_share: 0.5',
-      '  - id: tinystories-656k',
-      `    path: ${join(MODELS_DIR, 'TinyStories-656K-Q8_0.gguf')}`,
-      '    capabilities: [completion]',
-      '    context_size: 512',
-      '    slots: 1',
-      '',
-    ].join('\n'),
-  );
-  platform = await startPlatform({
-    worker: false,
-    chatHistory: true,
-    // rag needs its embedding model in its models config (nothing is ingested here: the routes' rows use unknown ids).
-    rag: true,
-    ragEnv: { MODELS_CONFIG: resolve(REPO_ROOT, 'infra/config/models.yaml') },
-    env: { MODELS_CONFIG: modelsConfig },
-    gatewayEnv: { AUTH_FAILURES_PER_IP_PER_MIN: String(AUTH_FAILURES_PER_IP_PER_MIN) },
-  });
-  gw = platform.gateway.url;
-});
-
-afterAll(async () => {
-  await platform?.stop();
-  if (configDir) rmSync(configDir, { recursive: true, force: true });
-});
-
-interface Call {
-  status: number;
-  body: JsonBody;
-  headers: Headers;
-}
-
-async function api(path: string, init: RequestInit & { bearer?: string } = {}): Promise<Call> {
-  const headers: Record<string, string> = { ...(init.headers as Record<string, string>) };
-  if (init.body && !headers['content-type']) headers['content-type'] = 'application/json';
-  if (init.bearer) headers.authorization = `Bearer ${init.bearer}`;
-  const res = await fetch(`${gw}${path}`, { ...init, headers });
-  const text = await res.text();
-  let body: JsonBody = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON: keep the text
-  }
-  return { status: res.status, body, headers: res.headers };
-}
-
-async function eventually<T>(
-  attempt: () => Promise<T | null>,
-  withinMs: number,
-  what: string | (() => string),
-): Promise<T> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    const result = await attempt();
-    if (result !== null) return result;
-    if (Date.now() > deadline)
-      throw new Error(`${typeof what === 'string' ? what : what()}: not within ${withinMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-let userSeq = 0;
-const newUsername = () => `edge${Date.now().toString(36)}${userSeq++}`;
-
-/** A new user promoted to admin by the platform's admin, so its keys can hold every scope; returns its token. */
-async function newAdminUser(): Promise<string> {
-  const username = newUsername();
-  const token = await registerUser(gw, username, PASSWORD);
-  const me = await api('/v1/auth/me', { bearer: token });
-  const promoted = await api(`/v1/admin/users/${me.body.id}`, {
-    method: 'PATCH',
-    bearer: platform.adminToken,
-    body: JSON.stringify({ role: 'admin' }),
-  });
-  expect(promoted.status).toBe(200);
-  return login(gw, username, PASSWORD);
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// a. Every route with a narrow key
-// ---------------------------------------------------------------------------------------------------------------
-
-/** What a route needs: a scope, any credential (`any`: routes about the credential itself), or none (`public`). */
-type Need = Scope | 'any' | 'public';
-
-interface RouteCase {
-  /** Method and path as the OpenAPI document writes them. */
-  route: string;
-  need: Need;
-  /** A concrete request that a caller holding the scope may make (and is answered neither 403 nor 5xx). */
-  path: string;
-  /** Its JSON body, or a function making one (a fresh user's credentials). */
-  body?: unknown | (() => Promise<unknown>);
-  /** Anthropic's API: errors in Anthropic's shape (`{type: 'error', error: {type, message}}`). */
-  anthropic?: boolean;
-}
-
-const NO_UUID = '00000000-0000-4000-8000-000000000001';
-
-/**
- * Every route the gateway serves under /v1, with the scope it needs. The test below fails when the gateway serves a
- * route this table lacks (or no longer serves one it has): a new route needs a row, and so a narrow-key test.
- * `DELETE /v1/me/data` comes last: it revokes every key of the caller.
- */
-const ROUTES: RouteCase[] = [
-  { route: 'GET /v1/models', need: 'models.read', path: '/v1/models' },
-  { route: 'GET /v1/functions', need: 'models.read', path: '/v1/functions' },
-  { route: 'GET /v1/models/{id}', need: 'models.read', path: '/v1/models/stories260k' },
-  { route: 'POST /v1/chat/completions', need: 'model.request', path: '/v1/chat/completions', body: {} },
-  { route: 'POST /v1/completions', need: 'model.request', path: '/v1/completions', body: {} },
-  { route: 'POST /v1/embeddings', need: 'model.request', path: '/v1/embeddings', body: {} },
-  { route: 'POST /v1/responses', need: 'model.request', path: '/v1/responses', body: {} },
-  { route: 'POST /v1/messages', need: 'model.request', path: '/v1/messages', body: {}, anthropic: true },
-  {
-    route: 'POST /v1/messages/count_tokens',
-    need: 'model.request',
-    path: '/v1/messages/count_tokens',
-    body: {},
-    anthropic: true,
-  },
-  { route: 'GET /v1/responses/{id}', need: 'conversations.read', path: '/v1/responses/resp_nope' },
-  { route: 'DELETE /v1/responses/{id}', need: 'conversations.write', path: '/v1/responses/resp_nope' },
-  {
-    route: 'GET /v1/responses/{id}/input_items',
-    need: 'conversations.read',
-    path: '/v1/responses/resp_nope/input_items',
-  },
-  { route: 'POST /v1/conversations', need: 'conversations.write', path: '/v1/conversations', body: {} },
-  { route: 'GET /v1/conversations', need: 'conversations.read', path: '/v1/conversations' },
-  { route: 'GET /v1/conversations/{id}', need: 'conversations.read', path: '/v1/conversations/conv_nope' },
-  {
-    route: 'POST /v1/conversations/{id}',
-    need: 'conversations.write',
-    path: '/v1/conversations/conv_nope',
-    body: { metadata: { a: 'b' } },
-  },
-  { route: 'DELETE /v1/conversations/{id}', need: 'conversations.write', path: '/v1/conversations/conv_nope' },
-  {
-    route: 'GET /v1/conversations/{id}/export',
-    need: 'conversations.read',
-    path: '/v1/conversations/conv_nope/export',
-  },
-  {
-    route: 'POST /v1/conversations/{id}/items',
-    need: 'conversations.write',
-    path: '/v1/conversations/conv_nope/items',
-    body: { items: [{ type: 'message', role: 'user', content: 'hi' }] },
-  },
-  { route: 'GET /v1/conversations/{id}/items', need: 'conversations.read', path: '/v1/conversations/conv_nope/items' },
-  {
-    route: 'GET /v1/conversations/{id}/items/{itemId}',
-    need: 'conversations.read',
-    path: '/v1/conversations/conv_nope/items/msg_nope',
-  },
-  {
-    route: 'DELETE /v1/conversations/{id}/items/{itemId}',
-    need: 'conversations.write',
-    path: '/v1/conversations/conv_nope/items/msg_nope',
-  },
-  { route: 'GET /v1/usage', need: 'usage.read', path: '/v1/usage' },
-  {
-    route: 'POST /v1/api-keys',
-    need: 'api_keys.write',
-    path: '/v1/api-keys',
-    body: { name: 'child', permissions: 'restricted', scopes: ['api_keys.write'] },
-  },
-  { route: 'GET /v1/api-keys', need: 'api_keys.read', path: '/v1/api-keys' },
-  { route: 'DELETE /v1/api-keys/{id}', need: 'api_keys.write', path: `/v1/api-keys/${NO_UUID}` },
-  { route: 'GET /v1/admin/users', need: 'admin', path: '/v1/admin/users' },
-  { route: 'GET /v1/status', need: 'admin', path: '/v1/status' },
-  {
-    route: 'PATCH /v1/admin/users/{id}',
-    need: 'admin',
-    path: `/v1/admin/users/${NO_UUID}`,
-    body: { disabled: false },
-  },
-  { route: 'GET /v1/auth/me', need: 'any', path: '/v1/auth/me' },
-  { route: 'POST /v1/auth/logout', need: 'any', path: '/v1/auth/logout', body: { refresh_token: 'x'.repeat(40) } },
-  {
-    route: 'POST /v1/auth/register',
-    need: 'public',
-    path: '/v1/auth/register',
-    body: async () => ({ username: newUsername(), password: PASSWORD }),
-  },
-  {
-    route: 'POST /v1/auth/token',
-    need: 'public',
-    path: '/v1/auth/token',
-    body: async () => {
-      const username = newUsername();
-      await registerUser(gw, username, PASSWORD);
-      return { username, password: PASSWORD };
-    },
-  },
-  {
-    route: 'POST /v1/auth/refresh',
-    need: 'public',
-    path: '/v1/auth/refresh',
-    body: async () => {
-      const username = newUsername();
-      await registerUser(gw, username, PASSWORD);
-      const tokens = await api('/v1/auth/token', {
-        method: 'POST',
-        body: JSON.stringify({ username, password: PASSWORD }),
-      });
-      return { refresh_token: tokens.body.refresh_token };
-    },
-  },
-  // Files and vector stores (the rag service answers 404 for the unknown ids; the upload without a form is a 400).
-  { route: 'POST /v1/files', need: 'files.write', path: '/v1/files' },
-  { route: 'GET /v1/files', need: 'files.read', path: '/v1/files' },
-  { route: 'GET /v1/files/{id}', need: 'files.read', path: '/v1/files/file-nope' },
-  { route: 'GET /v1/files/{id}/content', need: 'files.read', path: '/v1/files/file-nope/content' },
-  { route: 'DELETE /v1/files/{id}', need: 'files.write', path: '/v1/files/file-nope' },
-  { route: 'POST /v1/vector_stores', need: 'files.write', path: '/v1/vector_stores', body: { name: 'edge' } },
-  { route: 'GET /v1/vector_stores', need: 'files.read', path: '/v1/vector_stores' },
-  { route: 'GET /v1/vector_stores/{id}', need: 'files.read', path: '/v1/vector_stores/vs_nope' },
-  {
-    route: 'POST /v1/vector_stores/{id}',
-    need: 'files.write',
-    path: '/v1/vector_stores/vs_nope',
-    body: { name: 'renamed' },
-  },
-  { route: 'DELETE /v1/vector_stores/{id}', need: 'files.write', path: '/v1/vector_stores/vs_nope' },
-  {
-    route: 'POST /v1/vector_stores/{id}/search',
-    need: 'files.read',
-    path: '/v1/vector_stores/vs_nope/search',
-    body: { query: 'anything' },
-  },
-  {
-    route: 'POST /v1/vector_stores/{id}/files',
-    need: 'files.write',
-    path: '/v1/vector_stores/vs_nope/files',
-    body: { file_id: 'file-nope' },
-  },
-  { route: 'GET /v1/vector_stores/{id}/files', need: 'files.read', path: '/v1/vector_stores/vs_nope/files' },
-  {
-    route: 'GET /v1/vector_stores/{id}/files/{fileId}',
-    need: 'files.read',
-    path: '/v1/vector_stores/vs_nope/files/file-nope',
-  },
-  {
-    route: 'POST /v1/vector_stores/{id}/files/{fileId}',
-    need: 'files.write',
-    path: '/v1/vector_stores/vs_nope/files/file-nope',
-    body: { attributes: { a: 'b' } },
-  },
-  {
-    route: 'DELETE /v1/vector_stores/{id}/files/{fileId}',
-    need: 'files.write',
-    path: '/v1/vector_stores/vs_nope/files/file-nope',
-  },
-  {
-    route: 'GET /v1/vector_stores/{id}/files/{fileId}/content',
-    need: 'files.read',
-    path: '/v1/vector_stores/vs_nope/files/file-nope/content',
-  },
-  {
-    route: 'POST /v1/vector_stores/{id}/file_batches',
-    need: 'files.write',
-    path: '/v1/vector_stores/vs_nope/file_batches',
-    body: { file_ids: ['file-nope'] },
-  },
-  {
-    route: 'GET /v1/vector_stores/{id}/file_batches/{batchId}',
-    need: 'files.read',
-    path: '/v1/vector_stores/vs_nope/file_batches/vsfb_nope',
-  },
-  {
-    route: 'POST /v1/vector_stores/{id}/file_batches/{batchId}/cancel',
-    need: 'files.write',
-    path: '/v1/vector_stores/vs_nope/file_batches/vsfb_nope/cancel',
-  },
-  {
-    route: 'GET /v1/vector_stores/{id}/file_batches/{batchId}/files',
-    need: 'files.read',
-    path: '/v1/vector_stores/vs_nope/file_batches/vsfb_nope/files',
-  },
-  { route: 'POST /v1/rag/documents', need: 'files.write', path: '/v1/rag/documents', body: {} },
-  { route: 'POST /v1/rag/search', need: 'files.read', path: '/v1/rag/search', body: {} },
-  // It also needs files.read (checked once the body is valid): `{}` is answered 400 with model.request alone.
-  { route: 'POST /v1/rag/chat', need: 'model.request', path: '/v1/rag/chat', body: {} },
-  { route: 'DELETE /v1/me/data', need: 'data.delete', path: '/v1/me/data' },
-];
-
-async function request(c: RouteCase, bearer?: string): Promise<Call> {
-  const method = c.route.split(' ')[0]!;
-  const body = typeof c.body === 'function' ? await c.body() : c.body;
-  return api(c.path, { method, bearer, body: body === undefined ? undefined : JSON.stringify(body) });
-}
-
-describe('a narrow key on every route', () => {
-  /** Per scope: a key holding every scope but it, and a key holding only it (all of one admin user). */
-  const without = new Map<Scope, string>();
-  const only = new Map<Scope, string>();
-
-  beforeAll(async () => {
-    const owner = await newAdminUser();
-    for (const scope of SCOPES) {
-      const others = SCOPES.filter((s) => s !== scope);
-      without.set(
-        scope,
-        await createApiKey(gw, owner, { name: `no-${scope}`, permissions: 'restricted', scopes: others }),
-      );
-      only.set(
-        scope,
-        await createApiKey(gw, owner, { name: `only-${scope}`, permissions: 'restricted', scopes: [scope] }),
-      );
-    }
-  });
-
-  it('the table lists exactly the routes the gateway serves under /v1 (its OpenAPI document)', async () => {
-    const doc = await api('/docs/openapi.json');
-    expect(doc.status).toBe(200);
-    const served = Object.entries(doc.body.paths as Record<string, Record<string, unknown>>)
-      .filter(([path]) => path.startsWith('/v1/'))
-      .flatMap(([path, ops]) =>
-        Object.keys(ops)
-          .filter((m) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))
-          .map((m) => `${m.toUpperCase()} ${path}`),
-      )
-      .sort();
-    expect(ROUTES.map((r) => r.route).sort()).toEqual(served);
-  });
-
-  it.each(ROUTES.map((c) => [c.route, c.need, c] as const))('%s (%s)', async (_route, need, c) => {
-    if (need === 'public') {
-      // No credential at all, and a real success.
-      const res = await request(c);
-      expect(res.status).toBeGreaterThanOrEqual(200);
-      expect(res.status).toBeLessThan(300);
-      return;
-    }
-    if (need === 'any') {
-      // The narrowest key there is still reaches the routes about its own credential.
-      const res = await request(c, only.get('models.read'));
-      expect(res.status).not.toBe(403);
-      expect(res.status).toBeLessThan(500);
-      return;
-    }
-    const refused = await request(c, without.get(need));
-    expect(refused.status).toBe(403);
-    if (c.anthropic) expect(refused.body).toMatchObject({ type: 'error', error: { type: 'permission_error' } });
-    else expect(refused.body.error).toMatchObject({ code: 'permission_denied', type: 'invalid_request_error' });
-    expect(refused.body.error.message).toContain(`Missing scope: ${need}`);
-
-    const allowed = await request(c, only.get(need));
-    expect(allowed.status).not.toBe(403);
-    expect(allowed.status).not.toBe(401);
-    expect(allowed.status).toBeLessThan(500);
-  });
-});
+useEdgePlatform();
 
 // ---------------------------------------------------------------------------------------------------------------
 // b, c. Key permissions cannot be escalated
@@ -396,8 +24,8 @@ describe('a narrow key on every route', () => {
 
 describe('API key permissions', () => {
   it('a read_only key cannot ask for a completion (403 naming model.request) but can list models', async () => {
-    const key = await createApiKey(gw, platform.adminToken, { name: 'ro', permissions: 'read_only' });
-    const client = new OpenAI({ baseURL: `${gw}/v1`, apiKey: key, maxRetries: 0 });
+    const key = await createApiKey(edge.gw, edge.platform.adminToken, { name: 'ro', permissions: 'read_only' });
+    const client = new OpenAI({ baseURL: `${edge.gw}/v1`, apiKey: key, maxRetries: 0 });
     expect((await client.models.list()).data.map((m) => m.id)).toContain('stories260k');
     const err = await client.chat.completions
       .create({ model: 'stories260k', messages: [{ role: 'user', content: 'Once upon a time' }], max_tokens: 4 })
@@ -412,7 +40,7 @@ describe('API key permissions', () => {
 
   it('a key restricted to one model creates keys for that model only, never wider', async () => {
     const expiresAt = Math.floor(Date.now() / 1000) + 3600;
-    const narrow = await createApiKey(gw, platform.adminToken, {
+    const narrow = await createApiKey(edge.gw, edge.platform.adminToken, {
       name: 'narrow',
       models: ['tinystories-656k'],
       rpm: 100,
@@ -455,7 +83,7 @@ describe('API key permissions', () => {
   });
 
   it('a restricted key cannot create a key with scopes it lacks, nor an admin scope for a user', async () => {
-    const creator = await createApiKey(gw, platform.adminToken, {
+    const creator = await createApiKey(edge.gw, edge.platform.adminToken, {
       name: 'keys-only',
       permissions: 'restricted',
       scopes: ['models.read', 'api_keys.write'],
@@ -479,7 +107,7 @@ describe('API key permissions', () => {
     expect(same.status).toBe(201);
     expect(same.body.scopes).toEqual(['models.read']);
 
-    const user = await registerUser(gw, newUsername(), PASSWORD);
+    const user = await registerUser(edge.gw, newUsername(), PASSWORD);
     const admin = await api('/v1/api-keys', {
       method: 'POST',
       bearer: user,
@@ -501,7 +129,7 @@ interface Pending {
 
 function chat(bearer: string, stream: boolean): Pending {
   const abort = new AbortController();
-  const response = fetch(`${gw}/v1/chat/completions`, {
+  const response = fetch(`${edge.gw}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
     body: JSON.stringify({
@@ -550,8 +178,8 @@ describe('bounded queue (slots 1, max_queue 2, max_user_share 0.5)', () => {
   afterAll(() => open.forEach((p) => p.abort.abort()));
 
   it('admits up to the queue bound and the user share, refuses beyond with 429 server_overloaded and Retry-After', async () => {
-    const alice = await createApiKey(gw, await registerUser(gw, newUsername(), PASSWORD), { name: 'a' });
-    const bob = await createApiKey(gw, await registerUser(gw, newUsername(), PASSWORD), { name: 'b' });
+    const alice = await createApiKey(edge.gw, await registerUser(edge.gw, newUsername(), PASSWORD), { name: 'a' });
+    const bob = await createApiKey(edge.gw, await registerUser(edge.gw, newUsername(), PASSWORD), { name: 'b' });
     const track = (p: Pending) => (open.push(p), p);
 
     // Alice: two streams. One takes the (never served) slot and waits silently; the other is queued behind it and
@@ -639,10 +267,13 @@ describe('bounded queue (slots 1, max_queue 2, max_user_share 0.5)', () => {
 
   it('a client that gives up gets its reserved tokens back at once (not when the job would have timed out)', async () => {
     // Each request reserves its prompt estimate + max_tokens against the key's tokens per minute: two do not fit.
-    const key = await createApiKey(gw, await registerUser(gw, newUsername(), PASSWORD), { name: 't', tpm: 600 });
+    const key = await createApiKey(edge.gw, await registerUser(edge.gw, newUsername(), PASSWORD), {
+      name: 't',
+      tpm: 600,
+    });
     const ask = () => {
       const abort = new AbortController();
-      const response = fetch(`${gw}/v1/chat/completions`, {
+      const response = fetch(`${edge.gw}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
         body: JSON.stringify({ model: 'stories260k', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 400 }),
@@ -680,7 +311,7 @@ describe('bounded queue (slots 1, max_queue 2, max_user_share 0.5)', () => {
 
 describe('failed authentications per IP', () => {
   it('a flood of made-up keys gets 429 with Retry-After, while a key already in use keeps working', async () => {
-    const good = await createApiKey(gw, platform.adminToken, { name: 'in-use' });
+    const good = await createApiKey(edge.gw, edge.platform.adminToken, { name: 'in-use' });
     expect((await api('/v1/models', { bearer: good })).status).toBe(200);
 
     const results: Call[] = [];
