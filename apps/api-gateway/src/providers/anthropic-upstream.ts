@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
-import type { ChatCompleteV1Payload, ChatMessage, FinishReason, GenerationResult, ToolCall } from '@llmp/contracts';
+import type { ChatCompleteV1Payload, ChatMessage, FinishReason } from '@llmp/contracts';
 import type { RemoteModelDefinition } from '@llmp/platform';
-import { UpstreamClients, foldStream } from './upstream-adapter';
+import { GenerationFold, UpstreamClients, foldStream } from './upstream-adapter';
 import type { UpstreamAdapter, UpstreamEvent, UpstreamStream } from './upstream-adapter';
 
 type MessageParam = Anthropic.MessageParam;
@@ -98,13 +98,9 @@ const STOP: Record<string, FinishReason> = {
 };
 
 /** Folds the Messages stream's typed events into the job's events and result. */
-export class AnthropicAccumulator {
-  private text = '';
-  private finish: FinishReason = 'stop';
-  private readonly calls: ToolCall[] = [];
+export class AnthropicAccumulator extends GenerationFold {
   /** Content block index → call index (text blocks have none). */
   private readonly callOf = new Map<number, number>();
-  private usage = { promptTokens: 0, completionTokens: 0 };
 
   add(ev: Anthropic.RawMessageStreamEvent): UpstreamEvent[] {
     switch (ev.type) {
@@ -140,17 +136,6 @@ export class AnthropicAccumulator {
       case 'message_stop':
         return [];
     }
-  }
-
-  result(): GenerationResult {
-    // A call with no input streamed has arguments `{}`.
-    const calls = this.calls.map((c) => ({ ...c, arguments: c.arguments || '{}' }));
-    return {
-      text: this.text,
-      finishReason: this.finish,
-      usage: this.usage,
-      ...(calls.length ? { toolCalls: calls } : {}),
-    };
   }
 }
 

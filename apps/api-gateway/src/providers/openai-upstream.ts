@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
-import type { ChatCompleteV1Payload, ChatMessage, FinishReason, GenerationResult, ToolCall } from '@llmp/contracts';
+import type { ChatCompleteV1Payload, ChatMessage, FinishReason } from '@llmp/contracts';
 import type { RemoteModelDefinition } from '@llmp/platform';
-import { UpstreamClients, foldStream } from './upstream-adapter';
+import { GenerationFold, UpstreamClients, foldStream } from './upstream-adapter';
 import type { UpstreamAdapter, UpstreamEvent, UpstreamStream } from './upstream-adapter';
 
 type UpstreamRequest = OpenAI.Chat.ChatCompletionCreateParamsStreaming;
@@ -90,12 +90,7 @@ const FINISH: Record<string, FinishReason> = {
  * Folds an upstream's chunks into the job's events: text deltas, call fragments (OpenAI's own `delta.tool_calls`
  * shape, so they pass through as they are) and, at the end, the whole result with the upstream's usage.
  */
-export class UpstreamAccumulator {
-  private text = '';
-  private finish: FinishReason = 'stop';
-  private readonly calls: ToolCall[] = [];
-  private usage = { promptTokens: 0, completionTokens: 0 };
-
+export class UpstreamAccumulator extends GenerationFold {
   /** The events one chunk makes: `{text}` deltas and call fragments. */
   add(
     chunk: OpenAI.Chat.ChatCompletionChunk,
@@ -130,16 +125,6 @@ export class UpstreamAccumulator {
       });
     }
     return out;
-  }
-
-  result(): GenerationResult {
-    const calls = this.calls.filter(Boolean);
-    return {
-      text: this.text,
-      finishReason: calls.length && this.finish === 'stop' ? 'tool_calls' : this.finish,
-      usage: this.usage,
-      ...(calls.length ? { toolCalls: calls } : {}),
-    };
   }
 }
 

@@ -1,4 +1,4 @@
-import type { ChatCompleteV1Payload, GenerationResult } from '@llmp/contracts';
+import type { ChatCompleteV1Payload, FinishReason, GenerationResult, ToolCall } from '@llmp/contracts';
 import type { RemoteModelDefinition } from '@llmp/platform';
 
 /** One event a remote generation makes, as the job's stream carries it. */
@@ -65,5 +65,27 @@ export class UpstreamClients<C> {
       this.clients.set(id, c);
     }
     return c;
+  }
+}
+
+/**
+ * What both adapters fold an upstream stream into: the text so far, the calls (by index), the finish reason and
+ * the upstream's usage. A reply with calls that stopped normally finishes with `tool_calls`; a call whose
+ * arguments never streamed has `{}`.
+ */
+export abstract class GenerationFold {
+  protected text = '';
+  protected finish: FinishReason = 'stop';
+  protected readonly calls: ToolCall[] = [];
+  protected usage = { promptTokens: 0, completionTokens: 0 };
+
+  result(): GenerationResult {
+    const calls = this.calls.filter(Boolean).map((c) => ({ ...c, arguments: c.arguments || '{}' }));
+    return {
+      text: this.text,
+      finishReason: calls.length && this.finish === 'stop' ? 'tool_calls' : this.finish,
+      usage: this.usage,
+      ...(calls.length ? { toolCalls: calls } : {}),
+    };
   }
 }
