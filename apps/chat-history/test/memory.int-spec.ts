@@ -148,6 +148,8 @@ describe('chat-history memory (real embedding worker, LanceDB)', () => {
       15_000,
       'the purge job to delete the expired conversation',
     );
+    // The purge deletes the rows, then the vectors of the conversations it deleted: wait for that second step.
+    await waitFor(async () => (await stored({ conversation_id: conv.id })).length === 0, 5000, 'its vectors deleted');
     expect(await stored({ conversation_id: conv.id })).toEqual([]);
   });
 });
