@@ -31,7 +31,8 @@ export class ObservabilityModule {
             },
             // Health and metrics probes would drown the log.
             autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
-            customProps: () => ({}),
+            // No customProps and no quietReqLogger: pino-http makes one more child logger per request for each (a child
+            // serializes its bindings through the redaction paths), a tenth of a cache hit's CPU.
             ...logRedactionOptions(),
           },
         }),
