@@ -10,6 +10,13 @@ export function readWorkerEnv(env: NodeJS.ProcessEnv = process.env) {
       WORKER_MODELS: z.string().min(1).default('*'),
       /** Overrides every served model's `gpu` setting: pins this worker to a CPU or a CUDA pool. */
       WORKER_GPU: z.enum(['auto', 'cuda', 'vulkan', 'false']).optional(),
+      /** Overrides every served model's `engine` (node-llama-cpp or llama-server). */
+      WORKER_ENGINE: z.enum(['node-llama-cpp', 'llama-server']).optional(),
+      /**
+       * The llama-server binary for models with `engine: llama-server` (build it from node-llama-cpp's bundled
+       * llama.cpp source, see README; a CUDA build for GPU nodes).
+       */
+      LLAMA_SERVER_BIN: z.string().min(1).optional(),
       /** How long a job's lock lives without renewal; a killed worker's job is retried after about this long. */
       JOB_LOCK_MS: z.coerce.number().int().min(1000).default(10000),
       JOB_ATTEMPTS_MAX_STALLED: z.coerce.number().int().min(0).default(1),
@@ -38,7 +45,9 @@ export function readWorkerEnv(env: NodeJS.ProcessEnv = process.env) {
     modelsDir: models.models_dir,
     models: models.models
       .filter((m): m is LlmModelDefinition => m.kind === 'llm' && (!wanted || wanted.includes(m.id)))
-      .map((m): LlmModelDefinition => (gpuOverride === undefined ? m : { ...m, gpu: gpuOverride })),
+      .map((m): LlmModelDefinition => (gpuOverride === undefined ? m : { ...m, gpu: gpuOverride }))
+      .map((m): LlmModelDefinition => (cfg.WORKER_ENGINE ? { ...m, engine: cfg.WORKER_ENGINE } : m)),
+    llamaServerBin: cfg.LLAMA_SERVER_BIN ?? null,
     lockDurationMs: cfg.JOB_LOCK_MS,
     maxStalledCount: cfg.JOB_ATTEMPTS_MAX_STALLED,
     streamFlushMs: cfg.STREAM_FLUSH_MS,

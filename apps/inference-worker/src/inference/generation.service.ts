@@ -18,7 +18,8 @@ import {
 } from '@llmp/contracts';
 import type { LoadedModel } from '../models/loaded-model';
 import { GenerationError } from './generation-error';
-import { resolveLogitBias, toTokenBias } from './logit-bias';
+import type { EngineRequest } from '../engines/llama-server-engine';
+import { LOGIT_BAN, resolveLogitBias, toTokenBias } from './logit-bias';
 import { GenerationHooks, OutputCollector, TextContext } from './output-collector';
 import { PromptTooLongError, fitPrompt } from './prompt-fitter';
 import { tapTokenDistributions } from './token-distribution-tap';
@@ -43,7 +44,7 @@ export class GenerationService {
   async chat(model: LoadedModel, payload: ChatCompleteV1Payload, hooks: GenerationHooks): Promise<GenerationResult> {
     this.requireCapability(model, 'chat');
     this.guardCharset(model, payload.sampling.stop.join(''), 'stop');
-    const tokenBias = this.tokenBias(model, payload.sampling);
+    const tokenBias = this.biases(model, payload.sampling);
     const functions = toFunctions(payload.tools);
     if (functions && payload.responseFormat) {
       throw new GenerationError(
@@ -52,11 +53,27 @@ export class GenerationService {
         'response_format',
       );
     }
-    const { history, promptText, promptTokens, context } = this.buildChatPrompt(model, payload, functions);
+    const { history, promptText, tokens, promptTokens, context } = this.buildChatPrompt(model, payload, functions);
     const maxTokens = this.resolveMaxTokens(model, promptTokens, payload.sampling, 'messages');
     const grammar = payload.responseFormat ? await this.grammarFor(model, payload.responseFormat) : undefined;
     hooks.onStart(promptTokens, context, payload.dryRun ? promptText : undefined);
     if (payload.dryRun) return { text: '', finishReason: 'stop', usage: { promptTokens, completionTokens: 0 } };
+
+    if (model.engine && !functions && !payload.sampling.logprobs) {
+      const out = new OutputCollector(payload.sampling.stop, hooks);
+      // As node-llama-cpp does with a grammar: its stop triggers end the text, trailing whitespace is trimmed.
+      const constrained = grammar
+        ? { gbnf: grammar.grammar, stops: grammar.stopGenerationTriggers.map((t) => t.toString()) }
+        : undefined;
+      const stopReason = await model.engine.generate(
+        engineRequest(payload.sampling, tokens, maxTokens, out.signal, tokenBias, constrained),
+        out,
+      );
+      const raw = out.result(stopReason, promptTokens, '');
+      const result = grammar?.trimWhitespaceSuffix ? { ...raw, text: raw.text.trimEnd() } : raw;
+      if (payload.responseFormat && result.finishReason === 'stop') this.checkStructured(payload.responseFormat, result);
+      return result;
+    }
 
     return this.withSequence(model, async (sequence) => {
       const chat = new model.lib.LlamaChat({
@@ -69,7 +86,7 @@ export class GenerationService {
       const calls = new ToolCallStream(payload.tools ?? [], this.validator, hooks.onToolCall);
       try {
         const res = await chat.generateResponse(history, {
-          ...samplingOptions(payload.sampling, maxTokens, out.signal, tokenBias),
+          ...samplingOptions(payload.sampling, maxTokens, out.signal, toTokenBias(model.lib, model.model, tokenBias)),
           onToken: out.onToken,
           onTextChunk: out.onText,
           ...(functions
@@ -114,30 +131,41 @@ export class GenerationService {
     this.requireCapability(model, 'completion');
     this.guardCharset(model, payload.prompt, 'prompt');
     this.guardCharset(model, payload.sampling.stop.join(''), 'stop');
-    const tokenBias = this.tokenBias(model, payload.sampling);
+    const tokenBias = this.biases(model, payload.sampling);
     const bos = model.model.tokens.bos !== null && model.model.tokens.shouldPrependBosToken ? 1 : 0;
     const prompt = model.model.tokenize(payload.prompt);
     const promptTokens = prompt.length + bos;
     const maxTokens = this.resolveMaxTokens(model, promptTokens, payload.sampling, 'prompt');
     hooks.onStart(promptTokens);
     if (payload.echo) hooks.onText?.(payload.prompt);
+    // The completion continues the prompt: its first token reads as it does after it (its leading space kept).
+    const context: TextContext = {
+      tokens: prompt.slice(-DETOKENIZER_CONTEXT),
+      detokenize: (tokens, previous) =>
+        model.model.detokenize(tokens as readonly Token[], false, previous as readonly Token[]),
+    };
+    const prefix = payload.echo ? payload.prompt : '';
+
+    if (model.engine && !payload.sampling.logprobs) {
+      const out = new OutputCollector(payload.sampling.stop, hooks, undefined, context);
+      const tokens = bos ? [model.model.tokens.bos!, ...prompt] : prompt;
+      const stopReason = await model.engine.generate(
+        engineRequest(payload.sampling, tokens, maxTokens, out.signal, tokenBias),
+        out,
+      );
+      return out.result(stopReason, promptTokens, prefix);
+    }
 
     return this.withSequence(model, async (sequence) => {
       const completion = new model.lib.LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
-      // The completion continues the prompt: its first token reads as it does after it (its leading space kept).
-      const context: TextContext = {
-        tokens: prompt.slice(-DETOKENIZER_CONTEXT),
-        detokenize: (tokens, previous) =>
-          model.model.detokenize(tokens as readonly Token[], false, previous as readonly Token[]),
-      };
       const out = this.collector(model, sequence, payload.sampling, hooks, context);
       try {
         const res = await completion.generateCompletionWithMeta(payload.prompt, {
-          ...samplingOptions(payload.sampling, maxTokens, out.signal, tokenBias),
+          ...samplingOptions(payload.sampling, maxTokens, out.signal, toTokenBias(model.lib, model.model, tokenBias)),
           onToken: out.onToken,
           onTextChunk: out.onText,
         });
-        return out.result(res.metadata.stopReason, promptTokens, payload.echo ? payload.prompt : '');
+        return out.result(res.metadata.stopReason, promptTokens, prefix);
       } finally {
         completion.dispose({ disposeSequence: false });
       }
@@ -179,14 +207,20 @@ export class GenerationService {
       }).contextText;
       const promptText = rendered.toString();
       this.guardCharset(model, promptText, 'messages');
-      const promptTokens = rendered.tokenize(model.model.tokenizer).length;
+      const tokens = rendered.tokenize(model.model.tokenizer);
+      const promptTokens = tokens.length;
       // The estimate left out some template tokens: shrink the limit by the excess and fit again.
       if (stateful && promptTokens > limit && attempt < 3) {
         limit -= promptTokens - limit;
         continue;
       }
-      const tokens = { ...fit.context.tokens, template: Math.max(0, promptTokens - fit.estimatedTokens) };
-      return { history, promptText, promptTokens, context: { ...fit.context, tokens } };
+      return {
+        history,
+        promptText,
+        tokens,
+        promptTokens,
+        context: { ...fit.context, tokens: { ...fit.context.tokens, template: Math.max(0, promptTokens - fit.estimatedTokens) } },
+      };
     }
   }
 
@@ -231,9 +265,8 @@ export class GenerationService {
   }
 
   /** Checked before the prompt is accepted, so a bad token id is a 400 even for a stream. */
-  private tokenBias(model: LoadedModel, sampling: SamplingParams): TokenBias | undefined {
-    const biases = resolveLogitBias(sampling.logitBias, model.id, model.vocabulary?.size ?? null);
-    return toTokenBias(model.lib, model.model, biases);
+  private biases(model: LoadedModel, sampling: SamplingParams): Map<number, number> {
+    return resolveLogitBias(sampling.logitBias, model.id, model.vocabulary?.size ?? null);
   }
 
   /** With logprobs, the sequence's sampled distributions are tapped into the collector. */
@@ -308,6 +341,29 @@ export class GenerationService {
     }
     return sampling.maxTokens;
   }
+}
+
+/** A plain generation as the llama-server engine takes it: the same sampling as node-llama-cpp's below. */
+function engineRequest(
+  s: SamplingParams,
+  tokens: readonly number[],
+  maxTokens: number,
+  signal: AbortSignal,
+  biases: Map<number, number>,
+  grammar?: EngineRequest['grammar'],
+): EngineRequest {
+  return {
+    tokens,
+    maxTokens,
+    temperature: s.temperature ?? 1,
+    topP: s.topP,
+    seed: s.seed ?? randomInt(2 ** 31),
+    frequencyPenalty: s.frequencyPenalty,
+    presencePenalty: s.presencePenalty,
+    logitBias: new Map([...biases].map(([id, bias]) => [id, bias <= LOGIT_BAN ? false : bias])),
+    grammar,
+    signal,
+  };
 }
 
 function samplingOptions(s: SamplingParams, maxTokens: number, signal: AbortSignal, tokenBias?: TokenBias) {

@@ -4,7 +4,8 @@ import type { LlamaCpp } from '../models/llama-cpp';
 import { GenerationError } from './generation-error';
 
 /** OpenAI: "values like -100 or 100 should result in a ban or exclusive selection of the relevant token". */
-const BAN = -100;
+/** OpenAI's logit_bias value that bans a token outright. */
+export const LOGIT_BAN = -100;
 
 /**
  * Checks a job's `logitBias` against the model's vocabulary and returns it by token id, zero biases left out.
@@ -48,7 +49,7 @@ export function toTokenBias(lib: LlamaCpp, model: LlamaModel, biases: Map<number
   const tokenBias = new lib.TokenBias(model.tokenizer);
   for (const [id, bias] of biases) {
     const token = id as Token;
-    const logit = bias <= BAN ? -Infinity : bias;
+    const logit = bias <= LOGIT_BAN ? -Infinity : bias;
     if (model.isEogToken(token)) setEndOfGenerationBias(tokenBias, token, logit);
     else tokenBias.set(token, { logit });
   }

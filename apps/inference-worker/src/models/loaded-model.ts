@@ -2,11 +2,15 @@ import type { ChatWrapper, LlamaContext, LlamaModel, Token } from 'node-llama-cp
 import type { LlmModelDefinition } from '@llmp/platform';
 import { CharsetGuard } from './charset-guard';
 import type { TokenTextSource } from '../inference/token-logprobs';
+import type { LlamaServerEngine } from '../engines/llama-server-engine';
 import type { LlamaCpp } from './llama-cpp';
 import { SequencePool } from './sequence-pool';
 import type { Vocabulary } from './vocabulary';
 
-/** A model loaded in this worker: its weights, one shared context, the sequence pool and the tokenizer guard. */
+/**
+ * A model loaded in this worker: its weights, one shared context, the sequence pool and the tokenizer guard, and
+ * with `engine: llama-server` the supervised server that decodes its plain generations.
+ */
 export class LoadedModel {
   readonly sequences: SequencePool;
   /** How generated tokens read, for logprobs. */
@@ -24,6 +28,8 @@ export class LoadedModel {
     readonly messageOverhead: number,
     /** Null when the file has no token list. */
     readonly vocabulary: Vocabulary | null,
+    /** The llama-server process decoding this model's plain generations (engine: llama-server), else null. */
+    readonly engine: LlamaServerEngine | null = null,
   ) {
     this.sequences = new SequencePool(context);
     this.tokenTexts = {

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import type { ChatHistoryItem, ChatWrapper, Llama, LlamaModel } from 'node-llama-cpp';
 import { LlmModelDefinition, ReadinessRegistry } from '@llmp/platform';
 import { workerConfig } from '../config/worker.config';
+import { LlamaServerEngine } from '../engines/llama-server-engine';
 import { CharsetGuard } from './charset-guard';
 import { LlamaCpp, loadLlamaCpp } from './llama-cpp';
 import { LoadedModel } from './loaded-model';
@@ -31,7 +32,10 @@ export class ModelHost implements OnModuleInit, OnApplicationShutdown {
       this.loaded.set(def.id, loaded);
     }
     this.readiness.register('models', async () => {
-      for (const m of this.loaded.values()) if (m.model.disposed) throw new Error(`model ${m.id} is not loaded`);
+      for (const m of this.loaded.values()) {
+        if (m.model.disposed) throw new Error(`model ${m.id} is not loaded`);
+        m.engine?.check();
+      }
     });
   }
 
@@ -86,11 +90,24 @@ export class ModelHost implements OnModuleInit, OnApplicationShutdown {
     );
     const overhead = measureMessageOverhead(model, chatWrapper, charset);
     const vocabulary = Vocabulary.fromGguf(String(model.vocabularyType), tokens);
-    return new LoadedModel(lib, def, model, context, chatWrapper, charset, overhead, vocabulary);
+    const engine = def.engine === 'llama-server' ? await this.startLlamaServer(def, path, context.contextSize) : null;
+    return new LoadedModel(lib, def, model, context, chatWrapper, charset, overhead, vocabulary, engine);
+  }
+
+  private startLlamaServer(def: LlmModelDefinition, path: string, contextPerSlot: number): Promise<LlamaServerEngine> {
+    const bin = this.cfg.llamaServerBin;
+    if (!bin) {
+      throw new Error(
+        `Model ${def.id} has engine llama-server but LLAMA_SERVER_BIN is not set (npm run llama-server:build prints the path of a build)`,
+      );
+    }
+    if (!existsSync(bin)) throw new Error(`Model ${def.id}: LLAMA_SERVER_BIN ${bin} does not exist`);
+    return LlamaServerEngine.start(bin, path, def, contextPerSlot);
   }
 
   async onApplicationShutdown(): Promise<void> {
     for (const m of this.loaded.values()) {
+      await m.engine?.stop();
       await m.context.dispose().catch(() => undefined);
       await m.model.dispose().catch(() => undefined);
     }

@@ -36,6 +36,12 @@ export const LlmModelDefinitionSchema = z.object({
   gpu: GpuSchema.default('auto'),
   batch_size: z.number().int().min(1).optional(),
   /**
+   * What decodes: node-llama-cpp in the worker's process, or a llama-server process the worker supervises (its
+   * continuous batching is 1.5–2x faster with several sequences on CPU; binary from LLAMA_SERVER_BIN). Function
+   * calling and logprobs always run on node-llama-cpp.
+   */
+  engine: z.enum(['node-llama-cpp', 'llama-server']).default('node-llama-cpp'),
+  /**
    * Jobs that may wait for this model beyond those being served (at least `slots`, or the busy slots of every
    * worker). Beyond it a request gets 429 `server_overloaded` with a Retry-After from the measured drain rate.
    * Absent: 4 × slots (concurrency for embedding models).
