@@ -27,6 +27,8 @@ module.exports = {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
     { ...common, displayName: 'int', testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/{apps,libs}/**/*.e2e-spec.ts'] },
+    // The benchmark tooling's own tests (the report builder): plain CommonJS, see bench/jest.config.js.
+    { ...require('./bench/jest.config.js'), rootDir: `${__dirname}/bench` },
   ],
   testTimeout: 60000,
 };
