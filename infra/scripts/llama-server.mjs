@@ -58,7 +58,6 @@ export function ensureLlamaServer({ log = (line) => process.stderr.write(`${line
   return bin;
 }
 
-
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   console.log(ensureLlamaServer());
 }

@@ -15,7 +15,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { OpenAI } from 'openai';
-import { REPO_ROOT, RunningPlatform, TEST_REDIS_URL, createQueuePrefix, freePort, runToExit, startPlatform } from '@llmp/testing';
+import {
+  REPO_ROOT,
+  RunningPlatform,
+  TEST_REDIS_URL,
+  createQueuePrefix,
+  freePort,
+  runToExit,
+  startPlatform,
+} from '@llmp/testing';
 
 const STORIES_GGUF = resolve(REPO_ROOT, '../shared/models/stories260K.gguf');
 const IN_PROCESS = 'stories260k';
@@ -192,25 +200,26 @@ describe('llama-server engine (gateway + worker + supervised llama-server as pro
   });
 
   it('decodes a json_schema response format under its grammar on llama-server', async () => {
-    const format = (model: string) => client.chat.completions.create({
-      model,
-      messages: [{ role: 'user', content: 'A pet, as JSON.' }],
-      response_format: {
-        type: 'json_schema',
-        json_schema: {
-          name: 'pet',
-          strict: true,
-          schema: {
-            type: 'object',
-            properties: { kind: { type: 'string', enum: ['cat', 'dog'] }, age: { type: 'integer' } },
-            required: ['kind', 'age'],
-            additionalProperties: false,
+    const format = (model: string) =>
+      client.chat.completions.create({
+        model,
+        messages: [{ role: 'user', content: 'A pet, as JSON.' }],
+        response_format: {
+          type: 'json_schema',
+          json_schema: {
+            name: 'pet',
+            strict: true,
+            schema: {
+              type: 'object',
+              properties: { kind: { type: 'string', enum: ['cat', 'dog'] }, age: { type: 'integer' } },
+              required: ['kind', 'age'],
+              additionalProperties: false,
+            },
           },
         },
-      },
-      max_tokens: 60,
-      temperature: 0,
-    });
+        max_tokens: 60,
+        temperature: 0,
+      });
     const [res, ref] = [await format(SERVER), await format(IN_PROCESS)];
     expect(res.choices[0]!.finish_reason).toBe('stop');
     const pet = JSON.parse(res.choices[0]!.message.content!) as { kind: string; age: number };

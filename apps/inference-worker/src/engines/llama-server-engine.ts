@@ -217,12 +217,12 @@ export class LlamaServerEngine {
           if (chunk.tokens?.length) sink.onToken(chunk.tokens);
           if (chunk.content) sink.onText(chunk.content);
           if (chunk.stop) {
-          return chunk.stop_type === 'limit'
-            ? 'maxTokens'
-            : chunk.stop_type === 'word'
-              ? 'stopGenerationTrigger'
-              : 'eogToken';
-        }
+            return chunk.stop_type === 'limit'
+              ? 'maxTokens'
+              : chunk.stop_type === 'word'
+                ? 'stopGenerationTrigger'
+                : 'eogToken';
+          }
         }
       }
     } catch (err) {

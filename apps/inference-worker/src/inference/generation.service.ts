@@ -71,7 +71,8 @@ export class GenerationService {
       );
       const raw = out.result(stopReason, promptTokens, '');
       const result = grammar?.trimWhitespaceSuffix ? { ...raw, text: raw.text.trimEnd() } : raw;
-      if (payload.responseFormat && result.finishReason === 'stop') this.checkStructured(payload.responseFormat, result);
+      if (payload.responseFormat && result.finishReason === 'stop')
+        this.checkStructured(payload.responseFormat, result);
       return result;
     }
 
@@ -219,7 +220,10 @@ export class GenerationService {
         promptText,
         tokens,
         promptTokens,
-        context: { ...fit.context, tokens: { ...fit.context.tokens, template: Math.max(0, promptTokens - fit.estimatedTokens) } },
+        context: {
+          ...fit.context,
+          tokens: { ...fit.context.tokens, template: Math.max(0, promptTokens - fit.estimatedTokens) },
+        },
       };
     }
   }
