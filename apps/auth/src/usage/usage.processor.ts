@@ -5,7 +5,11 @@ import { USAGE_QUEUE } from '@llmp/contracts';
 import { JobHandlers, ReadinessRegistry, RedisFactory, createTypedWorker, platformConfig } from '@llmp/platform';
 import { UsageService } from './usage.service';
 
-/** Consumes `usage.record.v1` jobs from the `usage` queue; recording is idempotent per request id. */
+/**
+ * Consumes the `usage` queue: `usage.record-batch.v1` (what gateways send: many records, one INSERT) and
+ * `usage.record.v1` (one record; still accepted from gateways of an older release during a rolling upgrade).
+ * Recording is idempotent per request id either way.
+ */
 @Injectable()
 export class UsageProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(UsageProcessor.name);
@@ -21,6 +25,7 @@ export class UsageProcessor implements OnApplicationBootstrap, OnApplicationShut
   onApplicationBootstrap(): void {
     const handlers: JobHandlers<'usage'> = {
       'usage.record.v1': (payload) => this.usage.record(payload),
+      'usage.record-batch.v1': (payload) => this.usage.recordBatch(payload),
     };
     const connection = this.redis.create('usage-worker');
     const worker = createTypedWorker('usage', USAGE_QUEUE, handlers, {

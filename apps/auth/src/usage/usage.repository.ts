@@ -38,6 +38,40 @@ export class UsageRepository {
     return rows.length > 0;
   }
 
+  /**
+   * Records a batch in one statement, each record once per request id (also within the batch); returns how many
+   * were new. The rows travel as one array per column (`unnest`), so the statement is the same for any batch size.
+   */
+  async insertManyOnce(records: readonly UsageRecordV1Payload[]): Promise<number> {
+    if (records.length === 0) return 0;
+    const rows: { inserted: number }[] = await this.records.query(
+      `WITH inserted AS (
+         INSERT INTO "auth"."usage_records"
+           ("request_id", "user_id", "api_key_id", "model", "endpoint", "prompt_tokens", "completion_tokens", "created_at", "cost")
+         SELECT r.request_id, r.user_id, r.api_key_id, r.model, r.endpoint, r.prompt_tokens, r.completion_tokens,
+                to_timestamp(r.at / 1000), r.cost
+           FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::integer[], $7::integer[],
+                       $8::double precision[], $9::numeric[])
+             AS r(request_id, user_id, api_key_id, model, endpoint, prompt_tokens, completion_tokens, at, cost)
+         ON CONFLICT ("request_id") DO NOTHING
+         RETURNING 1
+       )
+       SELECT count(*)::integer AS "inserted" FROM inserted`,
+      [
+        records.map((p) => p.requestId),
+        records.map((p) => p.userId),
+        records.map((p) => p.apiKeyId),
+        records.map((p) => p.model),
+        records.map((p) => p.endpoint),
+        records.map((p) => p.promptTokens),
+        records.map((p) => p.completionTokens),
+        records.map((p) => p.at),
+        records.map((p) => p.cost ?? 0),
+      ],
+    );
+    return rows[0]?.inserted ?? 0;
+  }
+
   /** Totals per group over [from, to) (unix seconds), for one user or (userId null) everyone; sorted by group. */
   async aggregate(userId: string | null, from: number, to: number, groupBy: UsageGrouping): Promise<UsageRow[]> {
     const group = GROUP_EXPRESSIONS[groupBy];

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { UsageQuery, UsageRecordV1Payload, UsageReport } from '@llmp/contracts';
+import type { UsageQuery, UsageRecordBatchV1Payload, UsageRecordV1Payload, UsageReport } from '@llmp/contracts';
 import { resolveUsageRange } from './usage-range';
 import { UsageRepository } from './usage.repository';
 
@@ -9,6 +9,10 @@ export class UsageService {
 
   async record(payload: UsageRecordV1Payload): Promise<{ recorded: boolean }> {
     return { recorded: await this.usage.insertOnce(payload) };
+  }
+
+  async recordBatch(payload: UsageRecordBatchV1Payload): Promise<{ recorded: number }> {
+    return { recorded: await this.usage.insertManyOnce(payload.records) };
   }
 
   /** userId null: every user's usage (the gateway allows that to admins only). */

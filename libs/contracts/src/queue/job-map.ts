@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { ChatCompleteV1PayloadSchema, GenerationResultSchema, TextCompleteV1PayloadSchema } from './inference.jobs';
-import { UsageRecordV1PayloadSchema, UsageRecordV1ResultSchema } from './usage.jobs';
+import {
+  UsageRecordBatchV1PayloadSchema,
+  UsageRecordBatchV1ResultSchema,
+  UsageRecordV1PayloadSchema,
+  UsageRecordV1ResultSchema,
+} from './usage.jobs';
 import { EmbedTextsV1PayloadSchema, EmbedTextsV1ResultSchema } from './embedding.jobs';
 import {
   ConversationPurgeExpiredV1PayloadSchema,
@@ -22,6 +27,11 @@ export const JOBS = {
   'chat.complete.v1': { queue: 'inference', payload: ChatCompleteV1PayloadSchema, result: GenerationResultSchema },
   'text.complete.v1': { queue: 'inference', payload: TextCompleteV1PayloadSchema, result: GenerationResultSchema },
   'usage.record.v1': { queue: 'usage', payload: UsageRecordV1PayloadSchema, result: UsageRecordV1ResultSchema },
+  'usage.record-batch.v1': {
+    queue: 'usage',
+    payload: UsageRecordBatchV1PayloadSchema,
+    result: UsageRecordBatchV1ResultSchema,
+  },
   'embed.texts.v1': { queue: 'embedding', payload: EmbedTextsV1PayloadSchema, result: EmbedTextsV1ResultSchema },
   'conversation.summarize.v1': {
     queue: 'chat-history',
