@@ -8,7 +8,6 @@ import {
   StreamEvent,
   decodeVectors,
   embeddingInputs,
-  float32ToBase64,
 } from '@llmp/contracts';
 import { ApiError, ApiErrorCode, EmbeddingModelDefinition } from '@llmp/platform';
 import { InferenceClient } from '../jobs/inference-client.service';
@@ -123,21 +122,32 @@ export function resolveDimensions(model: EmbeddingModelDefinition, requested: nu
   return requested;
 }
 
-/** OpenAI's response, field for field; `base64` is each vector's little-endian float32 bytes. */
+/**
+ * OpenAI's response, field for field; `base64` is each vector's little-endian float32 bytes, which are the wire
+ * format's own bytes: each row is re-encoded from its slice, never decoded to floats.
+ */
 export function toResponse(
   model: string,
   ev: Pick<EmbeddingsEvent, 'vectors' | 'dims' | 'count' | 'promptTokens'>,
   format: 'float' | 'base64',
 ): CreateEmbeddingResponse {
-  const all = decodeVectors(ev.vectors, ev.count, ev.dims);
-  const data = Array.from({ length: ev.count }, (_, index) => {
-    const row = all.subarray(index * ev.dims, (index + 1) * ev.dims);
-    return {
-      object: 'embedding' as const,
-      index,
-      embedding: format === 'base64' ? float32ToBase64(row) : Array.from(row),
-    };
-  });
+  let embedding: (index: number) => number[] | string;
+  if (format === 'base64') {
+    const bytes = Buffer.from(ev.vectors, 'base64');
+    const rowBytes = ev.dims * 4;
+    if (bytes.length !== ev.count * rowBytes) {
+      throw new Error(`vectors hold ${bytes.length} bytes, expected ${ev.count} x ${ev.dims} float32`);
+    }
+    embedding = (index) => bytes.subarray(index * rowBytes, (index + 1) * rowBytes).toString('base64');
+  } else {
+    const all = decodeVectors(ev.vectors, ev.count, ev.dims);
+    embedding = (index) => Array.from(all.subarray(index * ev.dims, (index + 1) * ev.dims));
+  }
+  const data = Array.from({ length: ev.count }, (_, index) => ({
+    object: 'embedding' as const,
+    index,
+    embedding: embedding(index),
+  }));
   return {
     object: 'list',
     data,
