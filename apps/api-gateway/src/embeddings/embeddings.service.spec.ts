@@ -57,4 +57,11 @@ describe('toResponse', () => {
       [1, 0],
     ]);
   });
+
+  it('serves a single vector as the wire bytes themselves, and refuses vectors of the wrong size', () => {
+    const one = { vectors: encodeVectors([rows[0]!], 2), dims: 2, count: 1, promptTokens: 3 };
+    expect(toResponse('m', one, 'base64').data[0]!.embedding).toBe(one.vectors);
+    expect(() => toResponse('m', { ...ev, count: 3 }, 'base64')).toThrow(/expected 3 x 2 float32/);
+    expect(() => toResponse('m', { ...ev, count: 3 }, 'float')).toThrow(/expected 3 x 2 float32/);
+  });
 });
