@@ -8,7 +8,7 @@ export { ensureLlamaServer, llamaCppRelease } from '../../infra/scripts/llama-se
  * Starts llama-server on a free port with one thread and `parallel` slots of `ctxPerSlot` tokens each, and waits
  * until /health answers 200. Returns { url, proc, stop }.
  */
-export async function startLlamaServer(bin, { model, port, parallel = 8, ctxPerSlot = 512, threads = 1 }) {
+export async function startLlamaServer(bin, { model, port, parallel = 8, ctxPerSlot = 512, threads = 1, extra = [] }) {
   const args = [
     '-m',
     model,
@@ -25,6 +25,7 @@ export async function startLlamaServer(bin, { model, port, parallel = 8, ctxPerS
     '--port',
     String(port),
     '--no-webui',
+    ...extra,
   ];
   const proc = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
