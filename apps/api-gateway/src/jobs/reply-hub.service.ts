@@ -124,13 +124,17 @@ export class ReplyHub implements OnModuleInit, OnApplicationShutdown {
   }
 
   private dispatch(message: string): void {
-    let parsed;
+    let raw: unknown;
     try {
-      parsed = StreamEventSchema.safeParse(JSON.parse(message));
+      raw = JSON.parse(message);
     } catch {
-      parsed = null;
+      raw = undefined;
     }
-    if (!parsed?.success) {
+    // Messages for jobs nobody here waits on any more (a cancelled stream's tail) are dropped unvalidated.
+    const jobId = (raw as { jobId?: unknown } | undefined)?.jobId;
+    if (typeof jobId === 'string' && !this.inflight.has(jobId)) return;
+    const parsed = StreamEventSchema.safeParse(raw);
+    if (!parsed.success) {
       this.logger.warn(`dropping malformed reply message: ${message.slice(0, 200)}`);
       return;
     }
