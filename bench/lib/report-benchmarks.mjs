@@ -12,6 +12,7 @@ import { groupedBars, num, pct, provenance, ratio } from './report-render.mjs';
 const INFERENCE_SIDES = {
   in_process: 'node-llama-cpp in-process (baseline)',
   platform: 'platform (HTTP → BullMQ → worker → SSE)',
+  platform_llama_server: 'platform, llama-server engine',
   llama_server: 'llama-server (llama.cpp HTTP server)',
 };
 
