@@ -3,10 +3,13 @@
 // npm package (llama/gitRelease.bundle), so it runs the same llama.cpp release as the in-process engine, offline.
 // Built once into a cache folder outside the repo (LLMP_CACHE_DIR, default ~/.cache/llm-platform) keyed by the
 // bundle's commit and reused by every later run: about 7 minutes of both cores the first time, nothing after.
-// LLAMA_SERVER_BIN skips the build and names a binary (a CUDA build for GPU nodes, say).
+// LLAMA_SERVER_BIN skips the build and names a binary. LLAMA_SERVER_CMAKE_ARGS adds cmake options, e.g.
+// `-DGGML_CUDA=ON` for a CUDA build on a GPU node (or `-DGGML_VULKAN=ON`); each set of options is its own cache
+// entry. The worker passes `-ngl 999` for models whose `gpu` is not false, which a CPU build ignores.
 //
 //   npm run llama-server:build      builds if needed, prints the binary's path
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -31,7 +34,11 @@ export function llamaCppRelease() {
 export function ensureLlamaServer({ log = (line) => process.stderr.write(`${line}\n`) } = {}) {
   if (process.env.LLAMA_SERVER_BIN) return process.env.LLAMA_SERVER_BIN;
   const { commit } = llamaCppRelease();
-  const root = join(process.env.LLMP_CACHE_DIR ?? join(homedir(), '.cache', 'llm-platform'), 'llama-server', commit);
+  const extraArgs = (process.env.LLAMA_SERVER_CMAKE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const variant = extraArgs.length
+    ? `${commit}-${createHash('sha256').update(extraArgs.join(' ')).digest('hex').slice(0, 8)}`
+    : commit;
+  const root = join(process.env.LLMP_CACHE_DIR ?? join(homedir(), '.cache', 'llm-platform'), 'llama-server', variant);
   const bin = join(root, 'build', 'bin', 'llama-server');
   if (existsSync(bin)) return bin;
   log(`building llama-server from node-llama-cpp's bundled llama.cpp (${commit}) into ${root}; about 7 minutes`);
@@ -52,6 +59,7 @@ export function ensureLlamaServer({ log = (line) => process.stderr.write(`${line
     '-DLLAMA_OPENSSL=OFF',
     '-DGGML_NATIVE=ON',
     '-DCMAKE_BUILD_TYPE=Release',
+    ...extraArgs,
   ]);
   run('cmake', ['--build', build, '--target', 'llama-server', '-j2']);
   if (!existsSync(bin)) throw new Error(`llama-server build finished without ${bin}`);
