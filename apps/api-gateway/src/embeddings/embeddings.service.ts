@@ -16,6 +16,7 @@ import { MeteredJobs } from '../jobs/metered-jobs.service';
 import { JOB_LOST } from '../jobs/reply-hub.service';
 import { ModelCatalog } from '../models/model-catalog.service';
 import { estimateTokens } from '../generation/token-estimate';
+import { EmbeddingBatcher } from './embedding-batcher';
 
 type EmbeddingsEvent = Extract<StreamEvent, { type: 'embeddings' }>;
 type ErrorEvent = Extract<StreamEvent, { type: 'error' }>;
@@ -39,7 +40,8 @@ function toApiError(ev: ErrorEvent, singleInput: boolean): ApiError {
 
 /**
  * `POST /v1/embeddings`: checks what the gateway can check without the model (model kind, `dimensions`), reserves
- * tokens against the caller's limits, submits one `embed.texts.v1` job and waits for its `embeddings` event. Token
+ * tokens against the caller's limits, submits its inputs (merged with concurrent requests' into one `embed.texts.v1`
+ * job by the EmbeddingBatcher when they fit in one model batch) and waits for its own `embeddings` event. Token
  * counts and limits per input come from the worker, which holds the tokenizer.
  */
 @Injectable()
@@ -48,7 +50,14 @@ export class EmbeddingsService {
     private readonly catalog: ModelCatalog,
     private readonly client: InferenceClient,
     private readonly jobs: MeteredJobs,
-  ) {}
+  ) {
+    this.batcher = new EmbeddingBatcher({
+      submitJob: (p, m, payload) => this.client.submitEmbedding(p, m, payload),
+      deadline: () => this.client.deadline,
+    });
+  }
+
+  private readonly batcher: EmbeddingBatcher;
 
   async create(
     reply: FastifyReply,
@@ -66,13 +75,18 @@ export class EmbeddingsService {
       endpoint: 'embeddings' as const,
       model: model.id,
       reserveTokens,
-      submit: () =>
-        this.client.submitEmbedding(principal, model.id, {
+      submit: (gone: AbortSignal) => {
+        const payload = {
           requestId,
           model: model.id,
           inputs,
           ...(dimensions === model.dimensions ? {} : { dimensions }),
-        }),
+        };
+        // Small requests share jobs with concurrent ones (EmbeddingBatcher); a big one is a job of its own.
+        const merge = { ...payload, principal, maxInputs: model.batch_size };
+        if (EmbeddingBatcher.mergeable(merge)) return this.batcher.submit(merge, gone);
+        return this.client.submitEmbedding(principal, model.id, payload);
+      },
     };
     return this.jobs.run(reply, spec, async ({ handle, deadline, record }) => {
       const result = await this.outcome(handle, deadline, single);

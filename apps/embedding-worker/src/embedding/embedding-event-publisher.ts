@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { StreamEvent } from '@llmp/contracts';
 
+type EmbeddingsEvent = Extract<StreamEvent, { type: 'embeddings' }>;
+
 /**
  * Publishes an embedding job's outcome to the gateway that waits for it (the job's `replyTo` channel). Each publish
  * resolves once Redis has taken the event, so it reaches the gateway before BullMQ's own completion or failure.
@@ -13,8 +15,8 @@ export class EmbeddingEventPublisher {
   ) {}
 
   /** Throws when Redis does not take it: the job then fails and is retried rather than leaving the gateway waiting. */
-  async embeddings(vectors: string, dims: number, count: number, promptTokens: number): Promise<void> {
-    await this.publish({ type: 'embeddings', jobId: this.jobId, vectors, dims, count, promptTokens });
+  async embeddings(result: Omit<EmbeddingsEvent, 'type' | 'jobId'>): Promise<void> {
+    await this.publish({ type: 'embeddings', jobId: this.jobId, ...result });
   }
 
   async error(code: string, message: string, retrying: boolean, param: string | null = null): Promise<void> {

@@ -66,12 +66,20 @@ export class EmbeddingProcessor implements OnApplicationBootstrap, BeforeApplica
     try {
       const out = await this.embedding.embed(model, payload);
       const vectors = float32ToBase64(out.vectors);
-      await events?.embeddings(vectors, out.dims, out.count, out.promptTokens);
+      const result: EmbedTextsV1Result = {
+        dims: out.dims,
+        count: out.count,
+        promptTokens: out.promptTokens,
+        tokens: out.tokens,
+        ...(out.errors.length ? { errors: out.errors } : {}),
+      };
+      await events?.embeddings({ ...result, vectors });
       this.metrics.jobSeconds.observe(labels, (performance.now() - started) / 1000);
-      this.metrics.texts.inc(labels, out.count);
+      const rejected = out.errors.reduce((n, e) => n + payload.groups![e.group]!, 0);
+      this.metrics.texts.inc(labels, out.count - rejected);
       this.metrics.promptTokens.inc(labels, out.promptTokens);
       this.metrics.jobs.inc({ ...labels, outcome: 'completed' });
-      return { ...(events ? {} : { vectors }), dims: out.dims, count: out.count, promptTokens: out.promptTokens };
+      return events ? result : { ...result, vectors };
     } catch (err) {
       if (err instanceof EmbeddingError) {
         await events?.error(err.code, err.message, false, err.param);

@@ -112,4 +112,40 @@ describe('EmbeddingService', () => {
     expect(a.count).toBe(1);
     expect(b.count).toBe(2);
   });
+
+  describe('a job of several requests (groups)', () => {
+    const grouped = (inputs: (string | number[])[], groups: number[]) => ({ ...payload(inputs), groups });
+
+    it('gives each input its own token count and each group its vectors, in order', async () => {
+      const { model, backend } = toyModel();
+      const alone = await service.embed(model, payload(['two words']));
+      const out = await service.embed(model, grouped(['one', 'two words', [3, 4, 5]], [1, 2]));
+      expect(backend.calls[1]).toEqual([[3], [3, 5], [3, 4, 5]]);
+      expect(out).toMatchObject({ count: 3, promptTokens: 6, tokens: [1, 2, 3], errors: [] });
+      expect(Array.from(out.vectors.subarray(4, 8))).toEqual(Array.from(alone.vectors));
+    });
+
+    it('fails only the group with an invalid input, with the message that group alone would get', async () => {
+      const { model, backend } = toyModel();
+      const alone = await rejection(service.embed(model, payload(['fine', 'a b c d e f'])));
+      const aloneIds = await rejection(service.embed(model, payload([[1], [2, 100]])));
+      const out = await service.embed(
+        model,
+        grouped(['ok', 'fine', 'a b c d e f', [1], [2, 100], 'last one'], [1, 2, 2, 1]),
+      );
+      expect(out.errors).toEqual([
+        { group: 1, code: alone.code, message: alone.message, param: 'input[1]' },
+        { group: 2, code: aloneIds.code, message: aloneIds.message, param: 'input[1]' },
+      ]);
+      expect(backend.calls.at(-1)).toEqual([[2], [4, 3]]);
+      expect(out).toMatchObject({ count: 6, promptTokens: 3, tokens: [1, 0, 0, 0, 0, 2] });
+      expect(Array.from(out.vectors.subarray(4, 20)).every((x) => x === 0)).toBe(true);
+      expect(out.vectors[20]).not.toBe(0);
+    });
+
+    it('refuses groups that do not add up to the inputs', async () => {
+      const { model } = toyModel();
+      expect(await rejection(service.embed(model, grouped(['a', 'b'], [1])))).toMatchObject({ param: 'groups' });
+    });
+  });
 });

@@ -20,6 +20,15 @@ export const EmbedTextsV1PayloadSchema = z.object({
   /** Truncate each vector to this many dimensions (and renormalise); only for models declared `matryoshka`. */
   dimensions: z.number().int().positive().optional(),
   /**
+   * The inputs are several requests' inputs one after another (the gateway's micro-batcher merges concurrent
+   * requests into one job): each group, of this many inputs in order, is validated on its own, exactly as a job of
+   * its inputs alone would be (`input[i]` counts from the group's first input). A group with an invalid input is
+   * reported in the result's `errors` and gets zero vectors; the other groups are embedded and the job completes.
+   * Absent: one group, and an invalid input fails the whole job (UnrecoverableError), as before. Workers must be
+   * upgraded before gateways: an older worker ignores `groups` and fails the whole job on any invalid input.
+   */
+  groups: z.array(z.number().int().positive()).min(1).max(EMBEDDING_MAX_INPUTS).optional(),
+  /**
    * Where the worker publishes the `embeddings` (or `error`) event for a waiting gateway (which adds the job with
    * `removeOnComplete: true`). Absent for internal producers (conversation memory, RAG ingest) that read the job's
    * return value instead: they add the job with `removeOnComplete: { age: 300 }` and wait on its completion.
@@ -27,6 +36,16 @@ export const EmbedTextsV1PayloadSchema = z.object({
   replyTo: ReplyToSchema.optional(),
 });
 export type EmbedTextsV1Payload = z.infer<typeof EmbedTextsV1PayloadSchema>;
+
+/** An input group of a grouped job that was not embedded: the error a job of its inputs alone would have failed with. */
+export const EmbeddingGroupErrorSchema = z.object({
+  /** Index in the payload's `groups`. */
+  group: z.number().int().nonnegative(),
+  code: z.string(),
+  message: z.string(),
+  param: z.string().nullable(),
+});
+export type EmbeddingGroupError = z.infer<typeof EmbeddingGroupErrorSchema>;
 
 export const EmbedTextsV1ResultSchema = z.object({
   /**
@@ -36,7 +55,11 @@ export const EmbedTextsV1ResultSchema = z.object({
   vectors: z.string().optional(),
   dims: z.number().int().positive(),
   count: z.number().int().nonnegative(),
-  /** Tokens of all inputs, counted with the model's own tokenizer. */
+  /** Tokens of all embedded inputs (groups in `errors` excluded), counted with the model's own tokenizer. */
   promptTokens: z.number().int().nonnegative(),
+  /** Tokens of each input, in order (0 for the inputs of groups in `errors`). Absent from workers before it. */
+  tokens: z.array(z.number().int().nonnegative()).optional(),
+  /** Groups (of a job with `groups`) that were not embedded, with their error; absent when every group was. */
+  errors: z.array(EmbeddingGroupErrorSchema).optional(),
 });
 export type EmbedTextsV1Result = z.infer<typeof EmbedTextsV1ResultSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EmbeddingGroupErrorSchema } from './embedding.jobs';
 import {
   FinishReasonSchema,
   PromptContextSchema,
@@ -76,6 +77,9 @@ export const StreamEventSchema = z.discriminatedUnion('type', [
     dims: z.number().int().positive(),
     count: z.number().int().nonnegative(),
     promptTokens: z.number().int().nonnegative(),
+    /** Tokens per input and the groups not embedded, as in `EmbedTextsV1Result` (optional for older workers). */
+    tokens: z.array(z.number().int().nonnegative()).optional(),
+    errors: z.array(EmbeddingGroupErrorSchema).optional(),
   }),
 ]);
 export type StreamEvent = z.infer<typeof StreamEventSchema>;
