@@ -103,7 +103,6 @@ export const EmbeddingModelDefinitionSchema = z.object({
 });
 export type EmbeddingModelDefinition = z.infer<typeof EmbeddingModelDefinitionSchema>;
 
-
 /** How sensitive a request is (the `sensitivity` extension, or raised by PII detection). */
 export const SensitivitySchema = z.enum(['public', 'internal', 'confidential']);
 export type Sensitivity = z.infer<typeof SensitivitySchema>;
