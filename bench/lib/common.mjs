@@ -123,10 +123,15 @@ export async function writeResults(base, json, markdown) {
 
 /** Results name files relative to the repository (`../shared/models/…`), never by this machine's absolute path. */
 export function relativePaths(text) {
-  return text.split(`${REPO_ROOT}/`).join('').split(`${dirname(REPO_ROOT)}/`).join('../');
+  return text
+    .split(`${REPO_ROOT}/`)
+    .join('')
+    .split(`${dirname(REPO_ROOT)}/`)
+    .join('../');
 }
 
-async function prettierFormat(path, text) {
+/** `text` formatted as the repository's prettier config wants a file at `path` (as is when prettier fails). */
+export async function prettierFormat(path, text) {
   try {
     const prettier = await import('prettier');
     const options = (await prettier.resolveConfig(path)) ?? {};

@@ -6,7 +6,7 @@
 // A benchmark of the plan without a results file is "not run"; a field missing from a result leaves out its bar.
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RESULTS_DIR, environment, markdownTable } from './common.mjs';
+import { RESULTS_DIR, environment, markdownTable, prettierFormat } from './common.mjs';
 import { benchmarkOf } from './report-benchmarks.mjs';
 import { memoryChart } from './report-memory.mjs';
 import { allRunPlan, availableBenchmarks } from './report-plan.mjs';
@@ -149,16 +149,6 @@ function runSummary(run, entries) {
   );
 }
 
-async function formatted(path, text) {
-  try {
-    const prettier = await import('prettier');
-    const options = (await prettier.resolveConfig(path)) ?? {};
-    return await prettier.format(text, { ...options, filepath: path });
-  } catch {
-    return text;
-  }
-}
-
 /**
  * Builds the report in `resultsDir` (charts in its charts/ folder). `run`: the all-run's record ({ started_at,
  * finished_at, runs: [{ name, args, results, status: ok|failed|interrupted|skipped, exit_code, signal, seconds }] }),
@@ -271,7 +261,7 @@ export async function buildReport({
     '',
   ].join('\n');
   const reportPath = join(resultsDir, 'REPORT.md');
-  writeFileSync(reportPath, await formatted(reportPath, md));
+  writeFileSync(reportPath, await prettierFormat(reportPath, md));
   written.push(reportPath);
 
   const combined = {
@@ -295,7 +285,7 @@ export async function buildReport({
       ]),
     ),
   };
-  writeFileSync(datedPath, await formatted(datedPath, `${JSON.stringify(combined, null, 2)}\n`));
+  writeFileSync(datedPath, await prettierFormat(datedPath, `${JSON.stringify(combined, null, 2)}\n`));
   written.push(datedPath);
   return written;
 }

@@ -24,10 +24,19 @@ describe('ModelsConfigSchema', () => {
       sequence_headroom: 2,
       threads: 1,
       gpu: 'auto',
+      engine: 'node-llama-cpp',
       default_max_tokens: 512,
       owned_by: 'llm-platform',
       max_user_share: 0.5,
     });
+  });
+
+  it('takes engine llama-server and refuses an engine it does not know, naming the field', () => {
+    const ok = ModelsConfigSchema.parse({ models: [{ id: 'x', path: '/m.gguf', engine: 'llama-server' }] });
+    expect(ok.models[0]).toMatchObject({ engine: 'llama-server' });
+    const bad = ModelsConfigSchema.safeParse({ models: [{ id: 'x', path: '/m.gguf', engine: 'vllm' }] });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues[0]?.path).toEqual(['models', 0, 'engine']);
   });
 
   it('keeps explicit values over defaults', () => {
