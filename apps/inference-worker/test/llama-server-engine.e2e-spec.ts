@@ -22,6 +22,7 @@ import {
   createQueuePrefix,
   freePort,
   runToExit,
+  startApp,
   startPlatform,
 } from '@llmp/testing';
 
@@ -53,16 +54,25 @@ function modelsYaml(): string {
   return `models:\n${model(IN_PROCESS, 'node-llama-cpp')}\n${model(SERVER, 'llama-server')}\n`;
 }
 
-/** The pids of the worker's llama-server children. */
-function llamaServerPids(workerPid: number): number[] {
+function pgrep(args: string[]): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(workerPid), '-f', 'llama-server'], { encoding: 'utf8' })
-      .trim()
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
+    return execFileSync('pgrep', args, { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
   } catch {
     return [];
+  }
+}
+
+/** The pids of the worker's llama-server processes (each runs under a watching shell the worker spawned). */
+function llamaServerPids(workerPid: number): number[] {
+  return pgrep(['-P', String(workerPid)]).flatMap((shell) => pgrep(['-P', String(shell), '-x', 'llama-server']));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -274,6 +284,22 @@ describe('llama-server engine (gateway + worker + supervised llama-server as pro
     }
     expect(served.length).toBeGreaterThan(0);
   }, 60_000);
+
+  it('takes its llama-server down with it when the worker is SIGKILLed (no orphan)', async () => {
+    const worker = await startApp(
+      'inference-worker',
+      { ...platform!.env, LLAMA_SERVER_BIN: bin, WORKER_MODELS: SERVER },
+      { readyPath: '/health/ready', timeoutMs: 60_000 },
+    );
+    const [server] = llamaServerPids(worker.proc.pid!);
+    expect(server).toBeDefined();
+    expect(alive(server!)).toBe(true);
+    worker.proc.kill('SIGKILL');
+    const deadline = Date.now() + 5000;
+    while (alive(server!) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(server!)).toBe(false);
+    await worker.stop();
+  });
 
   it('stops the worker at start, naming LLAMA_SERVER_BIN, when the binary is not configured', async () => {
     const queue = createQueuePrefix('llmpls');

@@ -38,6 +38,22 @@ interface CompletionChunk {
 }
 
 const START_TIMEOUT_MS = 120_000;
+
+/**
+ * Runs llama-server so that it never outlives the worker: a worker killed outright (SIGKILL, OOM) cannot stop its
+ * children, and llama-server has no parent-death option, so a shell starts it and watches the pipe on its stdin,
+ * which only the worker holds: when the worker is gone the pipe closes and the server is killed. SIGTERM to the
+ * shell stops the server gracefully; the shell exits with the server's status.
+ */
+const SUPERVISOR_SCRIPT = [
+  'exec 3<&0',
+  '"$@" </dev/null & server=$!',
+  "trap 'kill -TERM $server 2>/dev/null' TERM INT",
+  '( read -r _ <&3; kill -KILL $server 2>/dev/null ) &',
+  'wait $server; status=$?',
+  'while kill -0 $server 2>/dev/null; do wait $server; status=$?; done',
+  'exit $status',
+].join('\n');
 const RESTART_BACKOFF_MS = [500, 1000, 2000, 5000];
 
 /**
@@ -120,7 +136,10 @@ export class LlamaServerEngine {
   private async launch(): Promise<void> {
     this.port = await freeLoopbackPort();
     const started = performance.now();
-    const proc = spawn(this.binary, this.args(), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn('/bin/sh', ['-c', SUPERVISOR_SCRIPT, 'llama-server', this.binary, ...this.args()], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    proc.stdin!.on('error', () => undefined);
     this.proc = proc;
     proc.stderr!.on('data', (d: Buffer) => (this.stderrTail = (this.stderrTail + d.toString()).slice(-2000)));
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
@@ -154,6 +173,8 @@ export class LlamaServerEngine {
   }
 
   private onExit(proc: ChildProcess, code: number | null): void {
+    // Closing the pipe also ends the shell's watcher (and kills a server the shell left behind).
+    proc.stdin?.destroy();
     if (proc !== this.proc) return;
     this.ready = false;
     if (this.stopping) return;
