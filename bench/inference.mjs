@@ -691,8 +691,14 @@ async function runPlatform(cfg, prefix, yamlPath, redis, auth, { engine = 'node-
   const platform = await startPlatform(cfg, prefix, yamlPath, auth, workerEnv);
   const startMs = performance.now() - startAt;
   const wpid = platform.worker.proc.pid;
-  // The worker's llama-server (a child process of the worker), whose CPU /proc does not count in the worker's.
-  const engineProc = engine === 'llama-server' ? childProcesses(wpid).find((c) => /llama-server/.test(c.comm)) : null;
+  // The worker's llama-server (under the watching shell the worker spawns), whose CPU /proc does not count in the
+  // worker's.
+  const engineProc =
+    engine === 'llama-server'
+      ? childProcesses(wpid)
+          .flatMap((c) => [c, ...childProcesses(c.pid)])
+          .find((c) => /llama-server/.test(c.comm))
+      : null;
   if (engine === 'llama-server' && !engineProc) {
     await platform.stop();
     throw new Error(`the worker runs no llama-server child process:\n${platform.worker.output()}`);
