@@ -11,6 +11,7 @@ import { APIError, OpenAI } from 'openai';
 import type { CreateEmbeddingResponse } from 'openai/resources/embeddings';
 import { Client } from 'pg';
 import { RunningPlatform, startPlatform } from '@llmp/testing';
+import { mintKey, usageRows } from './support/usage-fixtures';
 
 const MODEL = 'potion-base-2m';
 
@@ -39,13 +40,7 @@ describe('embedding requests merged into shared jobs (gateway + embedding worker
   let db: Client;
 
   async function newClient(name: string): Promise<{ client: OpenAI; keyId: string }> {
-    const res = await fetch(`${platform.gateway.url}/v1/api-keys`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${platform.adminToken}` },
-      body: JSON.stringify({ name }),
-    });
-    expect(res.status).toBe(201);
-    const { key, id } = (await res.json()) as { key: string; id: string };
+    const { key, id } = await mintKey(platform, name);
     return { client: new OpenAI({ baseURL: `${platform.gateway.url}/v1`, apiKey: key, maxRetries: 0 }), keyId: id };
   }
 
@@ -58,16 +53,10 @@ describe('embedding requests merged into shared jobs (gateway + embedding worker
     };
   }
 
+  /** The prompt tokens of the key's embedding usage rows, once `expected` of them are there. */
   async function rowsOf(apiKeyId: string, expected: number): Promise<number[]> {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const { rows } = await db.query<{ prompt_tokens: number }>(
-        `SELECT prompt_tokens FROM auth.usage_records WHERE api_key_id = $1 AND endpoint = 'embeddings'`,
-        [apiKeyId],
-      );
-      if (rows.length >= expected || Date.now() > deadline) return rows.map((r) => r.prompt_tokens);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const rows = await usageRows(db, apiKeyId, expected);
+    return rows.filter((r) => r.endpoint === 'embeddings').map((r) => r.prompt_tokens);
   }
 
   const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);

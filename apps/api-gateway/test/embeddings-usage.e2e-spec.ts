@@ -9,15 +9,9 @@
 import { OpenAI } from 'openai';
 import { Client } from 'pg';
 import { RunningPlatform, startPlatform } from '@llmp/testing';
+import { mintKey, usageRows } from './support/usage-fixtures';
 
 const MODEL = 'potion-base-2m';
-
-interface Row {
-  prompt_tokens: number;
-  completion_tokens: number;
-  model: string;
-  endpoint: string;
-}
 
 /** `n` different texts of different lengths, so that each request has its own token count. */
 const texts = (tag: string, n: number) =>
@@ -26,30 +20,6 @@ const texts = (tag: string, n: number) =>
 describe('usage of concurrent embedding requests (gateway + embedding worker + auth as processes)', () => {
   let platform: RunningPlatform;
   let db: Client;
-
-  /** A new API key of the admin: its secret and its id (the rows' `api_key_id`). */
-  async function newKey(name: string): Promise<{ key: string; id: string }> {
-    const res = await fetch(`${platform.gateway.url}/v1/api-keys`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${platform.adminToken}` },
-      body: JSON.stringify({ name }),
-    });
-    expect(res.status).toBe(201);
-    return (await res.json()) as { key: string; id: string };
-  }
-
-  /** The key's usage rows once `expected` of them are there (the auth app records asynchronously), or at 15 s. */
-  async function rowsOf(apiKeyId: string, expected: number): Promise<Row[]> {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const { rows } = await db.query<Row>(
-        `SELECT prompt_tokens, completion_tokens, model, endpoint FROM auth.usage_records WHERE api_key_id = $1`,
-        [apiKeyId],
-      );
-      if (rows.length >= expected || Date.now() > deadline) return rows;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 
   /** One request per input, all at once; resolves with each answer's prompt_tokens. */
   async function burst(key: string, inputs: string[]): Promise<number[]> {
@@ -77,16 +47,16 @@ describe('usage of concurrent embedding requests (gateway + embedding worker + a
   });
 
   it('N concurrent requests make exactly N usage rows, each with its request’s tokens', async () => {
-    const { key, id } = await newKey('burst');
+    const { key, id } = await mintKey(platform, 'burst');
     const tokens = await burst(key, texts('burst', 96));
     expect(new Set(tokens).size).toBeGreaterThan(3);
-    const rows = await rowsOf(id, tokens.length);
+    const rows = await usageRows(db, id, tokens.length);
     expect(rows).toHaveLength(96);
     expect(sorted(rows.map((r) => r.prompt_tokens))).toEqual(sorted(tokens));
     for (const r of rows) expect(r).toMatchObject({ completion_tokens: 0, model: MODEL, endpoint: 'embeddings' });
     // No more rows turn up later (a retried or duplicated job counts once).
     await new Promise((r) => setTimeout(r, 300));
-    expect(await rowsOf(id, 0)).toHaveLength(96);
+    expect(await usageRows(db, id, 0)).toHaveLength(96);
 
     // The same through GET /v1/usage.
     const res = await fetch(`${platform.gateway.url}/v1/usage?group_by=key`, {
@@ -97,14 +67,14 @@ describe('usage of concurrent embedding requests (gateway + embedding worker + a
   });
 
   it('loses no usage record when the gateway is stopped right after answering (flushed on shutdown)', async () => {
-    const { key, id } = await newKey('shutdown');
+    const { key, id } = await mintKey(platform, 'shutdown');
     const tokens = await burst(key, texts('shutdown', 48));
     // SIGTERM at once, while the last records are likely still inside the gateway's coalescing window (the exact
     // case is usage-recorder.int-spec.ts): whatever the timing, every request keeps its row.
     await platform.gateway.stop();
     // Nest re-raises the signal once its shutdown hooks have run; a hung shutdown would have been SIGKILLed.
     expect(platform.gateway.proc.signalCode).toBe('SIGTERM');
-    const rows = await rowsOf(id, tokens.length);
+    const rows = await usageRows(db, id, tokens.length);
     expect(rows).toHaveLength(48);
     expect(sorted(rows.map((r) => r.prompt_tokens))).toEqual(sorted(tokens));
   });
