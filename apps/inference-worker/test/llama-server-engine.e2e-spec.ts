@@ -258,6 +258,33 @@ describe('llama-server engine (gateway + worker + supervised llama-server as pro
     expect(performance.now() - t0).toBeLessThan(5000);
   });
 
+  it('decodes plain generations on its llama-server: with the server paused, they wait; node-llama-cpp answers', async () => {
+    // Without this, every test above would still pass if the worker quietly served the model on node-llama-cpp.
+    const [server] = llamaServerPids(platform!.worker!.proc.pid!);
+    expect(server).toBeDefined();
+    process.kill(server!, 'SIGSTOP');
+    let settled = false;
+    let waiting: Promise<string>;
+    try {
+      waiting = client.completions
+        .create({ model: SERVER, prompt: 'Once upon a time', max_tokens: 8, temperature: 0 })
+        .then((r) => r.choices[0]!.text)
+        .finally(() => (settled = true));
+      const other = await client.completions.create({
+        model: IN_PROCESS,
+        prompt: 'Once upon a time',
+        max_tokens: 8,
+        temperature: 0,
+      });
+      expect(other.choices[0]!.text.length).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(settled).toBe(false);
+    } finally {
+      process.kill(server!, 'SIGCONT');
+    }
+    expect((await waiting!).length).toBeGreaterThan(0);
+  });
+
   it('restarts a llama-server that dies, and serves again', async () => {
     const worker = platform!.worker!;
     const [pid] = llamaServerPids(worker.proc.pid!);
