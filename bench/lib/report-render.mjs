@@ -107,14 +107,7 @@ export function groupedBars({ title, subtitle, rows, series, groupTitle, valueTi
         axis: { labelAngle: 0, labelLimit: 0, labelExpr: "split(datum.label, ', ')" },
       },
       xOffset: { field: 'series', type: 'nominal', sort: present },
-      color: {
-        field: 'series',
-        type: 'nominal',
-        sort: present,
-        scale: colorScale(present),
-        title: null,
-        legend: { orient: 'bottom', direction: 'vertical' },
-      },
+      color: seriesColor(present),
     },
     layer: [
       { mark: { type: 'bar' }, encoding: { y: yEncoding('value', valueTitle, log) } },
@@ -133,6 +126,18 @@ export function groupedBars({ title, subtitle, rows, series, groupTitle, valueTi
     facet: { column: { field: 'facet', type: 'nominal', sort: facets, title: facetTitle ?? null } },
     spec: inner,
     resolve: { scale: { x: 'independent', xOffset: 'independent', y: 'independent' } },
+  };
+}
+
+/** One colour per series, in the order given, with the legend below the chart. */
+function seriesColor(present) {
+  return {
+    field: 'series',
+    type: 'nominal',
+    sort: present,
+    scale: colorScale(present),
+    title: null,
+    legend: { orient: 'bottom', direction: 'vertical' },
   };
 }
 
@@ -158,14 +163,7 @@ export function lines({ title, subtitle, rows, series, xTitle, valueTitle }) {
     encoding: {
       x: { field: 'x', type: 'quantitative', title: xTitle },
       y: { field: 'value', type: 'quantitative', title: valueTitle, scale: { zero: false } },
-      color: {
-        field: 'series',
-        type: 'nominal',
-        sort: present,
-        scale: colorScale(present),
-        title: null,
-        legend: { orient: 'bottom', direction: 'vertical' },
-      },
+      color: seriesColor(present),
     },
   };
 }
