@@ -45,8 +45,11 @@ export function readWorkerEnv(env: NodeJS.ProcessEnv = process.env) {
     modelsDir: models.models_dir,
     models: models.models
       .filter((m): m is LlmModelDefinition => m.kind === 'llm' && (!wanted || wanted.includes(m.id)))
-      .map((m): LlmModelDefinition => (gpuOverride === undefined ? m : { ...m, gpu: gpuOverride }))
-      .map((m): LlmModelDefinition => (cfg.WORKER_ENGINE ? { ...m, engine: cfg.WORKER_ENGINE } : m)),
+      .map((m): LlmModelDefinition => ({
+        ...m,
+        ...(gpuOverride === undefined ? {} : { gpu: gpuOverride }),
+        ...(cfg.WORKER_ENGINE ? { engine: cfg.WORKER_ENGINE } : {}),
+      })),
     llamaServerBin: cfg.LLAMA_SERVER_BIN ?? null,
     lockDurationMs: cfg.JOB_LOCK_MS,
     maxStalledCount: cfg.JOB_ATTEMPTS_MAX_STALLED,
