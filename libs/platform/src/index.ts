@@ -1,5 +1,6 @@
 export * from './config/env';
 export * from './config/platform.config';
+export * from './config/tracing.config';
 export * from './config/yaml-file';
 export * from './models/models-config';
 export * from './errors/api-error';
@@ -37,3 +38,5 @@ export * from './scheduling/periodic-pass';
 export * from './structured/grammar-schema';
 export * from './structured/schema-validator';
 export * from './pii/pii-redactor';
+export * from './tracing';
+export * from './rpc/rpc-tracing';

@@ -14,6 +14,8 @@ import {
 import { OpenAiErrorFilter } from '../errors/openai-error.filter';
 import { HttpMetricsService } from '../observability/http-metrics.service';
 import { REQUEST_ID_HEADER } from '../observability/observability.module';
+import { installHttpTracing } from '../tracing/http-server-tracing';
+import { isTracingEnabled } from '../tracing/tracing';
 
 export interface HttpAppOptions {
   port: number;
@@ -28,7 +30,8 @@ export interface HttpAppOptions {
 /**
  * Starts a Nest app on Fastify the same way for every service: pino logs, OpenAI-shaped errors (Fastify's own
  * body-parsing, routing and HTTP-parser errors included), request id echoed back, HTTP metrics, graceful shutdown
- * on SIGTERM. The client IP (`req.ip`) is the socket's peer unless that peer is one of TRUSTED_PROXIES.
+ * on SIGTERM, and, while tracing is on (ObservabilityModule starts it), a SERVER span per request. The client IP
+ * (`req.ip`) is the socket's peer unless that peer is one of TRUSTED_PROXIES.
  */
 export async function bootstrapHttpApp(
   rootModule: Parameters<typeof NestFactory.create>[0],
@@ -57,6 +60,8 @@ export async function bootstrapHttpApp(
   // Fastify's own errors (malformed JSON, body limit) reach OpenAiErrorFilter as Nest HTTP exceptions; unknown
   // routes reach it as Nest's NotFoundException.
   const fastify = app.getHttpAdapter().getInstance();
+  // First, so the hooks after it (and the handler) run inside the request's span.
+  if (isTracingEnabled()) installHttpTracing(fastify);
   fastify.addHook('onRequest', (req, reply, done) => {
     reply.header(REQUEST_ID_HEADER, req.id);
     done();

@@ -1,5 +1,6 @@
 import { Job, UnrecoverableError, Worker, WorkerOptions } from 'bullmq';
 import { JOBS, JobResult, JobsOf, ParsedJobPayload, QueueFamily, isJobName, jobNamesOf } from '@llmp/contracts';
+import { queueTelemetry, traceJobHandler } from '../tracing/queue-telemetry';
 
 export type JobHandlers<Q extends QueueFamily> = {
   [N in JobsOf<Q>]: (payload: ParsedJobPayload<N>, job: Job) => Promise<JobResult<N>>;
@@ -8,7 +9,8 @@ export type JobHandlers<Q extends QueueFamily> = {
 /**
  * A BullMQ worker bound to the queue contract: it refuses to start if a job name of its queue family has no
  * handler, parses every payload with the job's schema on arrival (a bad payload fails permanently), and
- * dispatches by name.
+ * dispatches by name. While tracing is on, the worker carries BullMQ's telemetry (each job runs inside a CONSUMER
+ * span joined to the producer's trace) and each handler runs inside a span named after the job.
  */
 export function createTypedWorker<Q extends QueueFamily>(
   family: Q,
@@ -30,8 +32,8 @@ export function createTypedWorker<Q extends QueueFamily>(
       const parsed = JOBS[name].payload.safeParse(job.data);
       if (!parsed.success) throw new UnrecoverableError(`Invalid ${name} payload: ${parsed.error.message}`);
       const handler = (handlers as Record<string, (p: unknown, j: Job) => Promise<unknown>>)[name]!;
-      return handler(parsed.data, job);
+      return traceJobHandler(name, job.id, () => handler(parsed.data, job));
     },
-    options,
+    { ...queueTelemetry(), ...options },
   );
 }

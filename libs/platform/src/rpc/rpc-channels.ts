@@ -1,5 +1,6 @@
-import { ClientRedis, RedisOptions } from '@nestjs/microservices';
+import { ClientRedis, ReadPacket, RedisOptions, WritePacket } from '@nestjs/microservices';
 import { redisTransportOptions } from '../redis/redis-transport';
+import { injectRpcTraceContext } from './rpc-tracing';
 
 /**
  * RPC channels live under the deployment's QUEUE_PREFIX (`<prefix>:rpc:<pattern>`), like its queues: two
@@ -24,6 +25,12 @@ export class PrefixedClientRedis extends ClientRedis {
 
   override getReplyPattern(pattern: string): string {
     return `${this.channelPrefix}${pattern}.reply`;
+  }
+
+  /** Carries the caller's trace context in the packet while tracing is on (see rpc-tracing.ts). */
+  protected override publish(partialPacket: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+    injectRpcTraceContext(partialPacket);
+    return super.publish(partialPacket, callback);
   }
 }
 
