@@ -19,6 +19,7 @@ const common = {
     '^@llmp/platform$': '<rootDir>/libs/platform/src/index.ts',
     '^@llmp/documents$': '<rootDir>/libs/documents/src/index.ts',
     '^@llmp/testing$': '<rootDir>/libs/testing/src/index.ts',
+    '^@llmp/job-client$': '<rootDir>/libs/job-client/src/index.ts',
   },
   rootDir: __dirname,
 };
