@@ -28,6 +28,14 @@ module.exports = {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
     { ...common, displayName: 'int', testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/{apps,libs}/**/*.e2e-spec.ts'] },
+    // The deployment validators' tests (infra/scripts/*.spec.js): plain CommonJS like bench's, no transform.
+    {
+      displayName: 'infra',
+      testEnvironment: 'node',
+      rootDir: `${__dirname}/infra`,
+      testMatch: ['<rootDir>/**/*.spec.js'],
+      transform: {},
+    },
     // The benchmark tooling's own tests (the report builder): plain CommonJS, see bench/jest.config.js.
     { ...require('./bench/jest.config.js'), rootDir: `${__dirname}/bench` },
   ],
