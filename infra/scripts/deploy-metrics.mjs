@@ -3,7 +3,9 @@
 // metric nobody exports. infra/scripts/deploy-metrics.e2e-spec.ts checks the same queries against the /metrics of
 // real running apps.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
 
 const PROMQL_KEYWORDS = new Set([
   'by',
@@ -143,4 +145,37 @@ export function checkQueries(queries, known, label) {
     }
   }
   return problems;
+}
+
+/**
+ * Every PromQL query the deployment makes, without rendering: the Grafana dashboards under
+ * infra/grafana/dashboards and the KEDA prometheus triggers of the ScaledObjects under k8s/.
+ * Returns [{ where, expr, names }].
+ */
+export function deploymentQueries(root) {
+  const out = [];
+  const dashDir = join(root, 'infra/grafana/dashboards');
+  for (const f of readdirSync(dashDir).filter((n) => n.endsWith('.json'))) {
+    for (const q of dashboardQueries(JSON.parse(readFileSync(join(dashDir, f), 'utf8')))) {
+      out.push({ ...q, where: `${f} ${q.where}` });
+    }
+  }
+  const yamlFiles = (dir) =>
+    readdirSync(dir).flatMap((e) => {
+      const p = join(dir, e);
+      return statSync(p).isDirectory() ? yamlFiles(p) : /\.ya?ml$/.test(e) ? [p] : [];
+    });
+  for (const file of yamlFiles(join(root, 'k8s'))) {
+    const objects = parseAllDocuments(readFileSync(file, 'utf8'))
+      .map((d) => d.toJS())
+      .filter(Boolean);
+    for (const q of kedaQueries(objects)) out.push({ ...q, where: `${relative(root, file)} ${q.where}` });
+  }
+  return out.map((q) => ({ ...q, names: promqlMetricNames(q.expr) }));
+}
+
+// `node infra/scripts/deploy-metrics.mjs`: the deployment's queries and the metric names they use, as JSON.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+  console.log(JSON.stringify(deploymentQueries(root), null, 2));
 }
