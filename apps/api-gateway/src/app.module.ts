@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { HealthModule, ObservabilityModule, QueueModule, RedisModule, platformConfig } from '@llmp/platform';
 import { AuthModule } from './auth/auth.module';
+import { BatchesModule } from './batches/batches.module';
 import { ChatCompletionsModule } from './chat-completions/chat-completions.module';
 import { CompletionsModule } from './completions/completions.module';
 import { gatewayConfig } from './config/gateway.config';
@@ -37,6 +38,7 @@ import { StatusModule } from './status/status.module';
     VectorStoresModule,
     StatusModule,
     RagRoutesModule,
+    BatchesModule,
   ],
 })
 export class AppModule {}

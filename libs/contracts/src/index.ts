@@ -22,3 +22,5 @@ export * from './rag/files.schemas';
 export * from './rag/vector-stores.schemas';
 export * from './rag/search.schemas';
 export * from './rag/rag.rpc';
+export * from './queue/batch.jobs';
+export * from './openai/batch.dto';

@@ -128,6 +128,18 @@ export function readGatewayEnv(env: NodeJS.ProcessEnv = process.env) {
       /** Failures before first token in a row that open an upstream's circuit, and how long it stays open. */
       CIRCUIT_FAILURES: z.coerce.number().int().min(1).default(5),
       CIRCUIT_COOLDOWN_MS: z.coerce.number().int().min(100).default(30_000),
+      /** Batch API: whether this replica runs batches (the `batch` queue's worker); any replica may accept them. */
+      BATCH_RUNNER: envBoolean.default('true'),
+      /** Batches one replica runs at once. */
+      BATCH_RUNNER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+      /** Lines of one batch in flight at once (each a job on the model's queue). */
+      BATCH_LINE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+      /** BullMQ priority of batch lines' jobs (1 highest … 2,097,152); interactive jobs have none and go first. */
+      BATCH_PRIORITY: z.coerce.number().int().min(1).max(2_097_152).default(100),
+      /** Most requests (lines) in one batch input file (OpenAI's limit). */
+      BATCH_MAX_LINES: z.coerce.number().int().min(1).max(50_000).default(50_000),
+      /** Longest one line's job may take (queue time included) before the line fails with a timeout. */
+      BATCH_LINE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(600_000),
     },
     env,
     'api-gateway',
@@ -176,6 +188,14 @@ export function readGatewayEnv(env: NodeJS.ProcessEnv = process.env) {
     responseCacheShared: cfg.RESPONSE_CACHE_SHARED,
     circuitFailures: cfg.CIRCUIT_FAILURES,
     circuitCooldownMs: cfg.CIRCUIT_COOLDOWN_MS,
+    batch: {
+      runner: cfg.BATCH_RUNNER,
+      runnerConcurrency: cfg.BATCH_RUNNER_CONCURRENCY,
+      lineConcurrency: cfg.BATCH_LINE_CONCURRENCY,
+      priority: cfg.BATCH_PRIORITY,
+      maxLines: cfg.BATCH_MAX_LINES,
+      lineTimeoutMs: cfg.BATCH_LINE_TIMEOUT_MS,
+    },
     /** Remote providers' API keys, by the variable names the models config gives (read once, never logged). */
     providerKeys: Object.fromEntries(
       models.models.flatMap((m) =>

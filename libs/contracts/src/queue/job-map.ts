@@ -18,6 +18,7 @@ import {
   MemoryIndexV1ResultSchema,
 } from './chat-history.jobs';
 import { RagIngestV1PayloadSchema, RagIngestV1ResultSchema } from './rag.jobs';
+import { BatchRunV1PayloadSchema, BatchRunV1ResultSchema } from './batch.jobs';
 
 /**
  * The queue contract: every job name maps to exactly one queue family, one payload schema and one result schema.
@@ -50,6 +51,7 @@ export const JOBS = {
     result: MemoryForgetV1ResultSchema,
   },
   'rag.ingest.v1': { queue: 'rag-ingest', payload: RagIngestV1PayloadSchema, result: RagIngestV1ResultSchema },
+  'batch.run.v1': { queue: 'batch', payload: BatchRunV1PayloadSchema, result: BatchRunV1ResultSchema },
 } as const;
 
 export type JobName = keyof typeof JOBS;
