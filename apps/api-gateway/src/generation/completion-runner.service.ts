@@ -15,7 +15,7 @@ import { AdmissionControl } from '../jobs/admission.service';
 import { InferenceClient } from '../jobs/inference-client.service';
 import type { JobHandle } from '../jobs/job-handle';
 import { MeteredJobs } from '../jobs/metered-jobs.service';
-import { JOB_CANCELLED } from '../jobs/job-handle';
+import { CONTINUATION_FAILED, JOB_CANCELLED } from '../jobs/job-handle';
 import { JOB_LOST } from '../jobs/reply-hub.service';
 import { GatewayMetrics } from '../jobs/gateway.metrics';
 import { SseStream } from '../http/sse-stream';
@@ -123,8 +123,6 @@ function send(sse: SseStream, run: { format: CompletionFormat }, event: unknown)
   const type = (event as { type?: unknown } | null)?.type;
   sse.data(event, run.format.namedEvents && typeof type === 'string' ? type : undefined);
 }
-
-const MID_GENERATION_FAILURE = 'The worker serving this request failed mid-generation';
 
 /** How often a queued stream is told its place. */
 const QUEUE_NOTICE_MS = 1000;
@@ -331,7 +329,7 @@ export class CompletionRunner {
             }
             continue;
           case 'start':
-            if (sent) throw new ApiError(ApiErrorCode.WorkerFailed, MID_GENERATION_FAILURE);
+            if (sent) throw new ApiError(ApiErrorCode.WorkerFailed, CONTINUATION_FAILED);
             start = ev;
             continue;
           case 'end':
@@ -403,8 +401,9 @@ export class CompletionRunner {
           break;
         }
         case 'start':
-          // A new attempt after a worker died: transparent unless the client already has text of the old one.
-          if (sentText) return fail(MID_GENERATION_FAILURE);
+          // A new attempt after a worker died, before any output went out (JobHandle replays a retry that comes
+          // after some did, and ends the stream when it cannot).
+          if (sentText) return fail(CONTINUATION_FAILED);
           start = ev;
           break;
         case 'error':

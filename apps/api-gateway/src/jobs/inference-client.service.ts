@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { JobPayload, JobsOf, Principal, cancelChannel, embeddingQueueName, inferenceQueueName } from '@llmp/contracts';
 import { JobProducer, LocalModelDefinition, RedisFactory, platformConfig } from '@llmp/platform';
 import { gatewayConfig } from '../config/gateway.config';
@@ -44,7 +44,12 @@ export class InferenceClient {
     name: N,
     payload: Omit<JobPayload<N>, 'replyTo'>,
   ): Promise<JobHandle> {
-    return this.enqueue(principal, model, inferenceQueueName(model), name, payload);
+    // Every job carries its seed: a retry after its worker died then samples the same tokens, and the stream the
+    // client already has can carry on (JobHandle checks the replayed text). OpenAI's behaviour without a seed, a
+    // fresh random one per request, is unchanged.
+    const seeded = payload.sampling.seed === undefined;
+    const withSeed = seeded ? { ...payload, sampling: { ...payload.sampling, seed: randomInt(2 ** 31) } } : payload;
+    return this.enqueue(principal, model, inferenceQueueName(model), name, withSeed);
   }
 
   /** An `embed.texts.v1` job on the model's embedding queue; its worker answers with `embeddings` or `error`. */

@@ -1,5 +1,5 @@
 import type { StreamEvent } from '@llmp/contracts';
-import { JOB_CANCELLED, JobHandle } from './job-handle';
+import { CONTINUATION_FAILED, JOB_CANCELLED, JobHandle } from './job-handle';
 
 const JOB = 'job-1';
 const FAR = () => Date.now() + 60_000;
@@ -144,5 +144,102 @@ describe('JobHandle', () => {
     handle.push(delta('stray'));
     expect(await handle.next(FAR())).toEqual(end);
     expect(await handle.next(Date.now() + 20)).toMatchObject({ type: 'error', code: 'timeout' });
+  });
+
+  describe('a retry after the worker died mid-stream', () => {
+    const startOf = (attempt: number): StreamEvent => ({ type: 'start', jobId: JOB, attempt, promptTokens: 5 });
+    const deltaOf = (attempt: number, text: string): StreamEvent => ({ type: 'delta', jobId: JOB, attempt, text });
+    const endOf = (attempt: number, text: string): StreamEvent => ({ ...end, attempt, text }) as StreamEvent;
+
+    async function drain(handle: JobHandle): Promise<StreamEvent[]> {
+      const out: StreamEvent[] = [];
+      while (!handle.done || out.length === 0 || out.at(-1)!.type !== 'end') {
+        const ev = await handle.next(Date.now() + 50);
+        if (ev.type === 'error' && ev.code === 'timeout') break;
+        out.push(ev);
+        if (ev.type === 'end' || ev.type === 'error') break;
+      }
+      return out;
+    }
+
+    it('delivers only what follows the text the reader already had, and no second start', async () => {
+      const { handle, cancelled } = makeHandle();
+      handle.push(startOf(1));
+      handle.push(deltaOf(1, 'Once up'));
+      handle.push(startOf(2)); // the worker died; the retry replays the same seed
+      handle.push(deltaOf(2, 'Once'));
+      handle.push(deltaOf(2, ' upon a'));
+      handle.push(deltaOf(2, ' time'));
+      handle.push(endOf(2, 'Once upon a time'));
+      const events = await drain(handle);
+      expect(events.map((e) => e.type)).toEqual(['start', 'delta', 'delta', 'delta', 'end']);
+      const text = events.flatMap((e) => (e.type === 'delta' ? [e.text] : [])).join('');
+      expect(text).toBe('Once upon a time');
+      expect(cancelled).toHaveLength(0);
+    });
+
+    it('ends with a terminal worker_failed error when the retry diverges, and stops the retry', async () => {
+      const { handle, cancelled } = makeHandle();
+      handle.push(startOf(1));
+      handle.push(deltaOf(1, 'Once upon'));
+      handle.push(startOf(2));
+      handle.push(deltaOf(2, 'Once there'));
+      handle.push(deltaOf(2, ' was'));
+      const events = await drain(handle);
+      const last = events.at(-1)!;
+      expect(last).toMatchObject({ type: 'error', code: 'worker_failed', retrying: false });
+      expect((last as { message: string }).message).toContain(CONTINUATION_FAILED);
+      expect(events.filter((e) => e.type === 'delta')).toHaveLength(1);
+      expect(cancelled).toHaveLength(1);
+    });
+
+    it('ends at once when the retry stops before reproducing the delivered text', async () => {
+      const { handle } = makeHandle();
+      handle.push(startOf(1));
+      handle.push(deltaOf(1, 'Once upon a time'));
+      handle.push(startOf(2));
+      handle.push(deltaOf(2, 'Once'));
+      handle.push(endOf(2, 'Once'));
+      const last = (await drain(handle)).at(-1)!;
+      expect(last).toMatchObject({ type: 'error', code: 'worker_failed' });
+    });
+
+    it('drops the events of a superseded attempt whose worker still runs', async () => {
+      const { handle } = makeHandle();
+      handle.push(startOf(1));
+      handle.push(deltaOf(1, 'ab'));
+      handle.push(startOf(2));
+      handle.push(deltaOf(1, 'zz')); // the old worker, unaware it lost the job
+      handle.push(deltaOf(2, 'abc'));
+      handle.push(endOf(1, 'abzz'));
+      handle.push(endOf(2, 'abc'));
+      const events = await drain(handle);
+      const text = events.flatMap((e) => (e.type === 'delta' ? [e.text] : [])).join('');
+      expect(text).toBe('abc');
+      expect(events.at(-1)).toMatchObject({ type: 'end', text: 'abc', attempt: 2 });
+    });
+
+    it('does not replay a stream that already sent function-call fragments: the stall ends it', async () => {
+      const { handle, cancelled } = makeHandle();
+      handle.push(startOf(1));
+      handle.push({ type: 'tool_call', jobId: JOB, attempt: 1, index: 0, id: 'call_1', name: 'f', arguments: '{' });
+      handle.stalled();
+      const events = await drain(handle);
+      expect(events.at(-1)).toMatchObject({ type: 'error', code: 'worker_failed', retrying: false });
+      expect(cancelled).toHaveLength(1);
+    });
+
+    it('lets a stall pass when the stream can be replayed, and a retrying error too', async () => {
+      const { handle } = makeHandle();
+      handle.push(startOf(1));
+      handle.push(deltaOf(1, 'ab'));
+      handle.stalled();
+      handle.push({ type: 'error', jobId: JOB, attempt: 1, code: 'worker_failed', message: 'x', retrying: true });
+      handle.push(startOf(2));
+      handle.push(deltaOf(2, 'abc'));
+      handle.push(endOf(2, 'abc'));
+      const events = await drain(handle);
+      expect(events.map((e) => e.type)).toEqual(['start', 'delta', 'delta', 'end']);
+    });
   });
 });

@@ -23,8 +23,8 @@ export const JOB_LOST = 'job_lost';
 /**
  * Routes worker events to in-flight requests. Each gateway replica subscribes once, at start, to its own reply
  * channel; workers publish every event of a job there, tagged with the job id. No per-request subscribe, so a
- * request pays no Redis round trip for its reply path. BullMQ's queue events cover the one case a worker cannot
- * report itself: a job that failed for good after its worker died.
+ * request pays no Redis round trip for its reply path. BullMQ's queue events cover what a worker cannot report
+ * itself: a job whose worker died (`stalled`), and one that failed for good after that.
  */
 @Injectable()
 export class ReplyHub implements OnModuleInit, OnApplicationShutdown {
@@ -60,6 +60,8 @@ export class ReplyHub implements OnModuleInit, OnApplicationShutdown {
         prefix: this.platform.queuePrefix,
       });
       events.on('failed', ({ jobId, failedReason }) => this.failed(jobId, failedReason));
+      // A started job's worker died (or froze): its stream may end now instead of at the retry (JobHandle.stalled).
+      events.on('stalled', ({ jobId }) => this.inflight.get(jobId)?.stalled());
       events.on('error', (err) => this.logger.warn(`queue events ${model.id}: ${err.message}`));
       this.queueEvents.push(events);
     }

@@ -17,8 +17,17 @@ export function readWorkerEnv(env: NodeJS.ProcessEnv = process.env) {
        * llama.cpp source, see README; a CUDA build for GPU nodes).
        */
       LLAMA_SERVER_BIN: z.string().min(1).optional(),
-      /** How long a job's lock lives without renewal; a killed worker's job is retried after about this long. */
-      JOB_LOCK_MS: z.coerce.number().int().min(1000).default(10000),
+      /**
+       * How long a job's lock lives without renewal (renewed every half of it); a killed worker's job is found
+       * stalled and retried within this plus a quarter of it.
+       */
+      JOB_LOCK_MS: z.coerce.number().int().min(1000).default(4000),
+      /** On SIGTERM or recycling, how long running jobs may take to finish before they are handed back. */
+      WORKER_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).default(25000),
+      /** Recycle (drain and exit, to be restarted by the supervisor) after this many jobs; 0: never. */
+      WORKER_RECYCLE_AFTER_JOBS: z.coerce.number().int().min(0).default(0),
+      /** Recycle once the resident memory exceeds this many MiB (checked after each job); 0: never. */
+      WORKER_RECYCLE_RSS_MB: z.coerce.number().int().min(0).default(0),
       JOB_ATTEMPTS_MAX_STALLED: z.coerce.number().int().min(0).default(1),
       /** Streamed text after the first token is sent at most this often (0: every event-loop turn). */
       STREAM_FLUSH_MS: z.coerce.number().int().min(0).max(1000).default(16),
@@ -53,6 +62,9 @@ export function readWorkerEnv(env: NodeJS.ProcessEnv = process.env) {
     llamaServerBin: cfg.LLAMA_SERVER_BIN ?? null,
     lockDurationMs: cfg.JOB_LOCK_MS,
     maxStalledCount: cfg.JOB_ATTEMPTS_MAX_STALLED,
+    drainTimeoutMs: cfg.WORKER_DRAIN_TIMEOUT_MS,
+    recycleAfterJobs: cfg.WORKER_RECYCLE_AFTER_JOBS,
+    recycleRssBytes: cfg.WORKER_RECYCLE_RSS_MB * 2 ** 20,
     streamFlushMs: cfg.STREAM_FLUSH_MS,
   };
 }

@@ -22,10 +22,12 @@ export class JobEventPublisher {
     private readonly channel: string | null,
     private readonly jobId: string,
     private readonly flushIntervalMs: number,
+    /** The job's attempt (BullMQ's attemptsStarted), carried by every event; undefined: not tagged. */
+    private readonly attempt?: number,
   ) {}
 
-  start(attempt: number, promptTokens: number, context?: PromptContext, prompt?: string): void {
-    this.publish({ type: 'start', jobId: this.jobId, attempt, promptTokens, context, prompt });
+  start(promptTokens: number, context?: PromptContext, prompt?: string): void {
+    this.publish({ type: 'start', jobId: this.jobId, attempt: this.attempt ?? 0, promptTokens, context, prompt });
   }
 
   /** `logprobs`: the entries of exactly this text's tokens; coalesced deltas keep all of them, in order. */
@@ -72,7 +74,10 @@ export class JobEventPublisher {
     this.flush();
     if (this.channel === null) return;
     await this.redis
-      .publish(this.channel, JSON.stringify({ type: 'error', jobId: this.jobId, code, message, retrying, param }))
+      .publish(
+        this.channel,
+        JSON.stringify(this.tag({ type: 'error', jobId: this.jobId, code, message, retrying, param })),
+      )
       .catch(() => undefined);
   }
 
@@ -99,6 +104,10 @@ export class JobEventPublisher {
   private publish(event: StreamEvent): void {
     if (this.channel === null) return;
     // Fire and forget: ioredis keeps order on one connection and queues commands while reconnecting.
-    this.redis.publish(this.channel, JSON.stringify(event)).catch(() => undefined);
+    this.redis.publish(this.channel, JSON.stringify(this.tag(event))).catch(() => undefined);
+  }
+
+  private tag(event: StreamEvent): StreamEvent {
+    return this.attempt === undefined || event.type === 'start' ? event : { ...event, attempt: this.attempt };
   }
 }

@@ -11,8 +11,12 @@ import {
 /**
  * Events a worker publishes for one job on the job's reply channel, in order:
  * `start` (once per attempt) → `delta`* (stream jobs only) → `end` | `error`; embedding jobs: `embeddings` | `error`.
- * Every message carries the job id so one gateway subscription can serve all of its in-flight jobs.
+ * Every message carries the job id so one gateway subscription can serve all of its in-flight jobs. Inference
+ * events after `start` carry its `attempt` too (optional: older workers), so a gateway can drop the tail of an
+ * attempt whose worker lost the job's lock but still runs.
  */
+const attempt = z.number().int().nonnegative().optional();
+
 export const StreamEventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('start'),
@@ -27,6 +31,7 @@ export const StreamEventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('delta'),
     jobId: z.string(),
+    attempt,
     text: z.string(),
     /**
      * When the job asked for logprobs: the entries of the tokens whose text makes up exactly this delta's `text`, in
@@ -42,6 +47,7 @@ export const StreamEventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('tool_call'),
     jobId: z.string(),
+    attempt,
     index: z.number().int().nonnegative(),
     id: z.string().optional(),
     name: z.string().optional(),
@@ -50,6 +56,7 @@ export const StreamEventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('end'),
     jobId: z.string(),
+    attempt,
     text: z.string(),
     finishReason: FinishReasonSchema,
     usage: UsageSchema,
@@ -62,6 +69,7 @@ export const StreamEventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('error'),
     jobId: z.string(),
+    attempt,
     code: z.string(),
     message: z.string(),
     /** Whether the job will be retried (the gateway then waits for the next attempt's `start`). */
@@ -72,6 +80,7 @@ export const StreamEventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('embeddings'),
     jobId: z.string(),
+    attempt,
     /** base64 of little-endian float32, row-major, `count` × `dims` (see `decodeVectors`). */
     vectors: z.string(),
     dims: z.number().int().positive(),

@@ -1,11 +1,25 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
 
 export type ReadinessCheck = () => Promise<void>;
 
-/** Modules that own a dependency (Postgres, Redis, a queue, a model) register a check here. */
+/**
+ * Modules that own a dependency (Postgres, Redis, a queue, a model) register a check here. Once the app starts
+ * shutting down (SIGTERM: Nest runs every onModuleDestroy first, before any drain or close), readiness fails, so a
+ * load balancer or Kubernetes stops sending work while open requests and running jobs finish.
+ */
 @Injectable()
-export class ReadinessRegistry {
+export class ReadinessRegistry implements OnModuleDestroy {
   private readonly checks = new Map<string, ReadinessCheck>();
+  private draining = false;
+
+  /** From now on readiness fails (idempotent). */
+  drain(): void {
+    this.draining = true;
+  }
+
+  onModuleDestroy(): void {
+    this.drain();
+  }
 
   register(name: string, check: ReadinessCheck): void {
     this.checks.set(name, check);
@@ -23,7 +37,9 @@ export class ReadinessRegistry {
         }
       }),
     );
-    return { ok: results.every(([, r]) => r.ok), checks: Object.fromEntries(results) };
+    const checks: Record<string, { ok: boolean; error?: string }> = Object.fromEntries(results);
+    if (this.draining) checks.shutdown = { ok: false, error: 'draining: shutting down' };
+    return { ok: !this.draining && results.every(([, r]) => r.ok), checks };
   }
 }
 
