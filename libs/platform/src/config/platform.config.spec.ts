@@ -21,3 +21,14 @@ describe('TRUSTED_PROXIES', () => {
     },
   );
 });
+
+describe('QUEUE_PREFIX', () => {
+  it('takes a plain prefix or a Redis Cluster hash tag', () => {
+    expect(readPlatformEnv({ QUEUE_PREFIX: 'llmp-a_1' }).queuePrefix).toBe('llmp-a_1');
+    expect(readPlatformEnv({ QUEUE_PREFIX: '{llmp}' }).queuePrefix).toBe('{llmp}');
+  });
+
+  it.each(['{llmp', 'a:b', '{a}b', ''])('refuses %s, naming the variable', (prefix) => {
+    expect(() => readPlatformEnv({ QUEUE_PREFIX: prefix })).toThrow('QUEUE_PREFIX');
+  });
+});

@@ -41,9 +41,11 @@ export function readPlatformEnv(env: NodeJS.ProcessEnv = process.env) {
       LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
       DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/llmp'),
+      // `{llmp}`: a hash tag, so every key of the platform lands in one Redis Cluster slot (BullMQ's scripts
+      // touch several keys of a queue at once and fail with CROSSSLOT otherwise).
       QUEUE_PREFIX: z
         .string()
-        .regex(/^[a-z0-9-_]+$/i)
+        .regex(/^(\{[a-z0-9-_]+\}|[a-z0-9-_]+)$/i, 'letters, digits, - and _, optionally in {braces} (a hash tag)')
         .default(DEFAULT_QUEUE_PREFIX),
       MODELS_CONFIG: z.string().min(1).default('infra/config/models.yaml'),
       INSTANCE_ID: z.string().min(1).optional(),
