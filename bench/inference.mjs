@@ -29,8 +29,7 @@
 // against a private redis-server of the run. If no llama-server binary can be found or built
 // (ensureLlamaServer), the two llama-server sides are skipped and the run says so. Writes
 // bench/results/inference-<model>.json and .md. Never fails on timing.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -52,6 +51,7 @@ import {
   writeResults,
 } from './lib/common.mjs';
 import { ensureLlamaServer, llamaCppRelease, startLlamaServer } from './lib/llama-server.mjs';
+import { syntheticModel } from './lib/synthetic-model.mjs';
 import {
   authDatabase,
   freePort,
@@ -815,26 +815,6 @@ async function runLlamaServerSide(cfg, bin) {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Orchestration, report.
-
-async function syntheticModel() {
-  const out = join(tmpdir(), 'synthetic-125m-q8_0.gguf');
-  if (existsSync(out) && statSync(out).size > 0) return out;
-  console.log(`Generating the synthetic 125m model into ${out} (once; cached in the OS temp folder) ...`);
-  const partial = `${out}.${process.pid}.partial`;
-  try {
-    execFileSync(
-      process.execPath,
-      [join(SHARED, 'tools', 'make-synthetic-gguf.mjs'), '--size', '125m', '--out', partial],
-      {
-        stdio: 'inherit',
-      },
-    );
-    renameSync(partial, out);
-  } finally {
-    rmSync(partial, { force: true });
-  }
-  return out;
-}
 
 function ttftAdded(base, other) {
   return {

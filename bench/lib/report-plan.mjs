@@ -22,6 +22,7 @@ export function availableBenchmarks(dir = BENCH_DIR) {
 // (bench/results/<results>.json and .md). Variants come from each benchmark's own options:
 //   inference   --model stories260k | synthetic-125m   -> inference-<model>
 //   embeddings  --workload sentences | passages        -> embeddings-<workload>
+//   soak        (none) | --worker-heap-mib 128           -> soak, soak-heap128
 // Not here: rag-ann-50k (rag with VECTOR_STORE_ANN_MIN_ROWS=50000 in the environment, its rag.json renamed by hand;
 // rag.mjs has no option for it, so the all-run cannot write it; the report still shows the file while it exists).
 // A benchmark added to bench/ later and not named here runs once with its defaults (results = its name).
@@ -38,6 +39,9 @@ export const ALL_RUN = [
   { name: 'rag', args: [], results: 'rag' },
   { name: 'tools', args: [], results: 'tools' },
   { name: 'transport', args: [], results: 'transport' },
+  { name: 'scale', args: [], results: 'scale' },
+  { name: 'soak', args: [], results: 'soak' },
+  { name: 'soak', args: ['--worker-heap-mib', '128'], results: 'soak-heap128' },
 ];
 
 /** The all-run's entries for the benchmarks that exist: ALL_RUN, then any benchmark it does not name. */
