@@ -1,4 +1,4 @@
-import { Queue, QueueEvents } from 'bullmq';
+import { Queue, QueueEvents, type Telemetry } from 'bullmq';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_QUEUE_PREFIX, JOBS, JobResult, StreamEventSchema, cancelChannel, replyChannel } from '@llmp/contracts';
@@ -13,6 +13,11 @@ export interface JobClientOptions {
   prefix?: string;
   /** Names this client's reply channel (`<prefix>:reply:<instanceId>`); default a random id. */
   instanceId?: string;
+  /**
+   * BullMQ telemetry (e.g. `new BullMQOtel('llmp')` from bullmq-otel): jobs then carry the caller's trace context
+   * to the worker, as the gateway's own jobs do. Default none.
+   */
+  telemetry?: Telemetry;
 }
 
 export interface SubmitOptions {
@@ -50,9 +55,11 @@ export class JobClient {
   private readonly queueEvents = new Map<string, Promise<QueueEvents>>();
   private readonly inflight = new Map<string, SubmittedJob>();
   private closed = false;
+  private readonly telemetry: Telemetry | undefined;
 
   constructor(opts: JobClientOptions) {
     this.prefix = opts.prefix ?? DEFAULT_QUEUE_PREFIX;
+    this.telemetry = opts.telemetry;
     this.replyChannel = replyChannel(this.prefix, opts.instanceId ?? `job-client-${randomUUID()}`);
     this.ownsCommands = typeof opts.connection === 'string';
     this.commands =
@@ -148,7 +155,7 @@ export class JobClient {
   private queue(queueName: string): Queue {
     let q = this.queues.get(queueName);
     if (!q) {
-      q = new Queue(queueName, { connection: this.commands, prefix: this.prefix });
+      q = new Queue(queueName, { connection: this.commands, prefix: this.prefix, telemetry: this.telemetry });
       this.queues.set(queueName, q);
     }
     return q;

@@ -1,9 +1,8 @@
 import { Module } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { JobClient } from '@llmp/job-client';
-import { RedisFactory, platformConfig } from '@llmp/platform';
+import { RedisFactory, platformConfig, queueTelemetry } from '@llmp/platform';
 import { MeteringModule } from '../metering/metering.module';
-import { UsageRecorder } from '../metering/usage-recorder.service';
 import { ModelsModule } from '../models/models.module';
 import { ProvidersModule } from '../providers/providers.module';
 import { RetrievalModule } from '../retrieval/retrieval.module';
@@ -18,8 +17,7 @@ import { BatchesService } from './batches.service';
 /**
  * OpenAI's Batch API (`/v1/batches`) and its runner. Batch lines go to the model queues through a JobClient of
  * their own (`@llmp/job-client`, its own reply channel), with a BullMQ priority, outside the interactive admission
- * budget. UsageRecorder is provided here (MeteringModule does not export it): a second coalescer of usage records,
- * flushed on shutdown like the first.
+ * budget; usage is recorded per line with the gateway's UsageRecorder (from MeteringModule).
  */
 @Module({
   imports: [MeteringModule, ModelsModule, ProvidersModule, RetrievalModule],
@@ -33,9 +31,9 @@ import { BatchesService } from './batches.service';
           connection: redis.create('batch-jobs'),
           prefix: platform.queuePrefix,
           instanceId: `batch-${platform.instanceId}`,
+          ...queueTelemetry(),
         }),
     },
-    UsageRecorder,
     BatchesRepository,
     BatchesService,
     BatchLineExecutor,

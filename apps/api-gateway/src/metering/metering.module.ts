@@ -7,6 +7,6 @@ import { UsageRecorder } from './usage-recorder.service';
 /** Rate limits and usage: the request and token buckets, token reservations, usage records, cost and budgets. */
 @Module({
   providers: [RateLimiter, UsageRecorder, TokenMeter, Spend],
-  exports: [RateLimiter, TokenMeter, Spend],
+  exports: [RateLimiter, UsageRecorder, TokenMeter, Spend],
 })
 export class MeteringModule {}
