@@ -40,4 +40,7 @@ module.exports = {
     { ...require('./bench/jest.config.js'), rootDir: `${__dirname}/bench` },
   ],
   testTimeout: 60000,
+  // A leaked handle must never hang CI past its limit (one did: job-client's QueueEvents connections, 2026-12-03,
+  // and the run was lost). Leaks are still bugs: hunt them with `npx jest <path> --detectOpenHandles`.
+  forceExit: true,
 };

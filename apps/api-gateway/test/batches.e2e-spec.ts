@@ -268,4 +268,22 @@ describe('Batch API (gateway + rag + inference worker as processes, openai SDK)'
     const notMine = await err(other.batches.retrieve((await client.batches.list({ limit: 1 })).data[0]!.id));
     expect(notMine?.status).toBe(404);
   });
+
+  it('refuses to create a batch with a key that may run models but not read and write files', async () => {
+    const file = await upload(client, [chatLine('a', {})]);
+    const narrow = await createApiKey(platform!.gateway.url, platform!.adminToken, {
+      name: 'requests-only',
+      permissions: 'restricted',
+      scopes: ['model.request'],
+    });
+    const limited = new OpenAI({ baseURL: `${platform!.gateway.url}/v1`, apiKey: narrow, maxRetries: 0 });
+    const denied = await limited.batches
+      .create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' })
+      .then(
+        () => null,
+        (e: unknown) => e as APIError,
+      );
+    expect(denied?.status).toBe(403);
+    expect(denied?.message).toContain('files.read');
+  });
 });

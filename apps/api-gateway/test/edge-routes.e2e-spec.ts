@@ -139,6 +139,11 @@ const ROUTES: RouteCase[] = [
     },
   },
   // Files and vector stores (the rag service answers 404 for the unknown ids; the upload without a form is a 400).
+  // Creating a batch also needs files.read and files.write (checked once the body is valid: this one is not).
+  { route: 'POST /v1/batches', need: 'model.request', path: '/v1/batches', body: {} },
+  { route: 'GET /v1/batches', need: 'model.request', path: '/v1/batches' },
+  { route: 'GET /v1/batches/{id}', need: 'model.request', path: '/v1/batches/batch_nope' },
+  { route: 'POST /v1/batches/{id}/cancel', need: 'model.request', path: '/v1/batches/batch_nope/cancel', body: {} },
   { route: 'POST /v1/files', need: 'files.write', path: '/v1/files' },
   { route: 'GET /v1/files', need: 'files.read', path: '/v1/files' },
   { route: 'GET /v1/files/{id}', need: 'files.read', path: '/v1/files/file-nope' },

@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { APIError, OpenAI } from 'openai';
 import type { CreateEmbeddingResponse } from 'openai/resources/embeddings';
 import { decodeVectors, embeddingQueueName } from '@llmp/contracts';
-import { REPO_ROOT, RunningPlatform, TEST_REDIS_URL, startPlatform } from '@llmp/testing';
+import { REPO_ROOT, RunningPlatform, TEST_REDIS_URL, metricValue, startPlatform } from '@llmp/testing';
 
 const POTION = 'potion-base-2m';
 const GLOVE = 'glove-sif-100d';
@@ -89,16 +89,6 @@ function base64Floats(s: string): number[] {
 }
 
 /** Reads one sample of a Prometheus text exposition; undefined when the series does not exist yet. */
-function metricValue(text: string, name: string, labels: Record<string, string>): number | undefined {
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
-  }
-  return undefined;
-}
-
 const SENTENCES = Array.from(
   { length: 20 },
   (_, i) => `Sentence number ${i} is about ${['cats', 'markets', 'rivers', 'music', 'databases'][i % 5]} and more.`,

@@ -9,7 +9,7 @@
 import { APIError, APIUserAbortError, OpenAI } from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import type { Completion } from 'openai/resources/completions';
-import { RunningApp, RunningPlatform, startPlatform } from '@llmp/testing';
+import { RunningApp, RunningPlatform, metricValue, startPlatform } from '@llmp/testing';
 
 const CHAT_MODEL = 'stories260k';
 const TEXT_ONLY_MODEL = 'tinystories-656k';
@@ -24,16 +24,6 @@ interface ExpectedError {
 }
 
 /** Reads one sample of a Prometheus text exposition; undefined when the series does not exist yet. */
-function metricValue(text: string, name: string, labels: Record<string, string>): number | undefined {
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
-  }
-  return undefined;
-}
-
 async function expectApiError(call: Promise<unknown>, expected: ExpectedError): Promise<APIError> {
   let caught: unknown;
   try {

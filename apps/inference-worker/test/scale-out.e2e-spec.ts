@@ -11,20 +11,10 @@ import { QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { inferenceQueueName } from '@llmp/contracts';
-import { RunningApp, RunningPlatform, TEST_REDIS_URL, startApp, startPlatform } from '@llmp/testing';
+import { RunningApp, RunningPlatform, TEST_REDIS_URL, metricValue, startApp, startPlatform } from '@llmp/testing';
 
 const MODEL = 'stories260k';
 const PROMPT = 'Once upon a time';
-
-function metricValue(text: string, name: string, labels: Record<string, string>): number | undefined {
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
-  }
-  return undefined;
-}
 
 async function busySlots(worker: RunningApp): Promise<number> {
   const text = await (await fetch(`${worker.url}/metrics`)).text();

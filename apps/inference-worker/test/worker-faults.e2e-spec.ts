@@ -19,6 +19,7 @@ import {
   TEST_REDIS_URL,
   createQueuePrefix,
   freePort,
+  metricValue,
   runToExit,
   startApp,
   startPlatform,
@@ -26,16 +27,6 @@ import {
 
 const WORKER_ENTRY = 'dist/apps/inference-worker/src/main.js';
 const STORIES_GGUF = resolve(REPO_ROOT, '../shared/models/stories260K.gguf');
-
-function metricValue(text: string, name: string, labels: Record<string, string>): number | undefined {
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
-  }
-  return undefined;
-}
 
 describe('inference worker start-up with bad models or configuration', () => {
   const queue = createQueuePrefix('llmpwf');

@@ -50,6 +50,8 @@ export class JobClient {
   private readonly commands: Redis;
   private readonly ownsCommands: boolean;
   private readonly subscriber: Redis;
+  /** Connections this client made itself (BullMQ's QueueEvents duplicates what it is given and closes only that). */
+  private readonly owned: Redis[] = [];
   private subscribed: Promise<unknown> | null = null;
   private readonly queues = new Map<string, Queue>();
   private readonly queueEvents = new Map<string, Promise<QueueEvents>>();
@@ -148,7 +150,7 @@ export class JobClient {
     const events = await Promise.all([...this.queueEvents.values()].map((p) => p.catch(() => null)));
     await Promise.all(events.map((e) => e?.close()));
     await Promise.all([...this.queues.values()].map((q) => q.close()));
-    this.subscriber.disconnect();
+    for (const conn of this.owned) conn.disconnect();
     if (this.ownsCommands) await this.commands.quit().catch(() => this.commands.disconnect());
   }
 
@@ -181,6 +183,7 @@ export class JobClient {
   private duplicate(name: string): Redis {
     const conn = this.commands.duplicate({ maxRetriesPerRequest: null, connectionName: name });
     conn.on('error', () => undefined);
+    this.owned.push(conn);
     return conn;
   }
 

@@ -4,3 +4,4 @@ export * from './platform-harness';
 export * from './private-redis';
 export * from './rpc-service-harness';
 export * from './structured-schemas';
+export * from './metrics';

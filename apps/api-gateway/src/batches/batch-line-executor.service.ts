@@ -10,12 +10,11 @@ import {
   JobResult,
   Principal,
   ResponsesRequestSchema,
-  SamplingParams,
   StreamEvent,
   Usage,
   UsageRecordV1Payload,
   embeddingInputs,
-  responsesLogprobs,
+  responsesSampling,
 } from '@llmp/contracts';
 import { JobClient, JobFailedError, SubmittableJob, SubmittedJob } from '@llmp/job-client';
 import { ApiError, ApiErrorCode, LocalModelDefinition, ModelCapability, toOpenAiError } from '@llmp/platform';
@@ -245,15 +244,7 @@ export class BatchLineExecutor {
         : await this.files.toItems(run.p, request.input);
     const messages = buildStatefulPrompt({ systemPrompt: null, instructions: request.instructions, turns: [], input });
     checkToolAnswers(messages, 'input');
-    const sampling: SamplingParams = {
-      maxTokens: request.max_output_tokens ?? undefined,
-      temperature: request.temperature ?? undefined,
-      topP: request.top_p ?? undefined,
-      stop: [],
-      presencePenalty: request.presence_penalty ?? undefined,
-      frequencyPenalty: request.frequency_penalty ?? undefined,
-      logprobs: responsesLogprobs(request),
-    };
+    const sampling = responsesSampling(request);
     const { result, start } = await this.generate(run, 'chat.complete.v1', {
       requestId: run.requestId,
       model: model.id,

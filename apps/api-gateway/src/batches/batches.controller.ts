@@ -21,10 +21,11 @@ export class BatchesController {
   })
   @ApiBody({ schema: openApiSchema(CreateBatchRequestSchema) })
   create(@Body() body: unknown, @CurrentPrincipal() p: Principal): Promise<BatchObject> {
+    const request = parseBody(CreateBatchRequestSchema, body);
     // The batch reads the input file and writes the output and error files as the caller.
     assertScope(p, 'files.read', 'input_file_id');
     assertScope(p, 'files.write', 'input_file_id');
-    return this.batches.create(p, parseBody(CreateBatchRequestSchema, body));
+    return this.batches.create(p, request);
   }
 
   @RequireScope('model.request')

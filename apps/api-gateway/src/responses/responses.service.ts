@@ -11,8 +11,7 @@ import {
   Principal,
   ResponsesRequest,
   RetrievalSource,
-  SamplingParams,
-  responsesLogprobs,
+  responsesSampling,
   StoredResponse,
   StoredInputItem,
 } from '@llmp/contracts';
@@ -80,15 +79,7 @@ export class ResponsesService {
         });
     checkToolAnswers(prompt, 'input');
     const messages = fileSearch ? withSources(prompt, fileSearch.sources) : prompt;
-    const sampling: SamplingParams = {
-      maxTokens: request.max_output_tokens ?? undefined,
-      temperature: request.temperature ?? undefined,
-      topP: request.top_p ?? undefined,
-      stop: [],
-      presencePenalty: request.presence_penalty ?? undefined,
-      frequencyPenalty: request.frequency_penalty ?? undefined,
-      logprobs: responsesLogprobs(request),
-    };
+    const sampling = responsesSampling(request);
     const promptTokens = estimate(messages) + estimateTokens(JSON.stringify(tools.plan.tools ?? []));
     const route = this.router.planFor(request, p, requestId, {
       messages,

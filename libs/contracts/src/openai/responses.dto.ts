@@ -8,7 +8,7 @@ import {
   MetadataSchema,
   asEasyMessage,
 } from '../chat-history/conversations.schemas';
-import { MAX_TOP_LOGPROBS } from '../queue/inference.jobs';
+import { MAX_TOP_LOGPROBS, type SamplingParams } from '../queue/inference.jobs';
 import { FileSearchToolSchema, INCLUDE_FILE_SEARCH_RESULTS } from './file-search.dto';
 import { FunctionNameSchema, ROUTING_EXTENSIONS } from './chat-completions.dto';
 import { UNSUPPORTED_PARAMETER, asksForNothing, onlyValues, servedFields } from './served-fields';
@@ -219,4 +219,17 @@ export type ResponsesRequest = z.infer<typeof ResponsesRequestSchema>;
 export function responsesLogprobs(r: ResponsesRequest): { top: number } | undefined {
   const asked = (r.top_logprobs ?? 0) > 0 || (r.include ?? []).includes(INCLUDE_OUTPUT_LOGPROBS);
   return asked ? { top: r.top_logprobs ?? 0 } : undefined;
+}
+
+/** A Responses request's sampling parameters, as its job carries them (interactive and batch lines alike). */
+export function responsesSampling(r: ResponsesRequest): SamplingParams {
+  return {
+    maxTokens: r.max_output_tokens ?? undefined,
+    temperature: r.temperature ?? undefined,
+    topP: r.top_p ?? undefined,
+    stop: [],
+    presencePenalty: r.presence_penalty ?? undefined,
+    frequencyPenalty: r.frequency_penalty ?? undefined,
+    logprobs: responsesLogprobs(r),
+  };
 }
