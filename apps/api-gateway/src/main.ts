@@ -3,6 +3,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { bootstrapHttpApp } from '@llmp/platform';
 import { AppModule } from './app.module';
 import { readGatewayEnv } from './config/gateway.config';
+import { registerWebConsole } from './http/web-console';
 
 async function main() {
   const cfg = readGatewayEnv();
@@ -15,6 +16,7 @@ async function main() {
       // multipart/form-data for `POST /v1/files`: streamed, so BODY_LIMIT_BYTES (JSON bodies) does not apply; the
       // route reads one file of at most RAG_FILE_MAX_BYTES (413 beyond it).
       await app.register(fastifyMultipart, { limits: { fileSize: cfg.ragFileMaxBytes, files: 1 } });
+      await registerWebConsole(app, cfg.webConsoleDir);
       const doc = new DocumentBuilder()
         .setTitle('LLM Platform API')
         .setDescription('OpenAI-compatible API of the self-hosted LLM platform')

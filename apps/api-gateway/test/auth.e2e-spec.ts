@@ -130,6 +130,9 @@ describe('users and tokens', () => {
     const me = await api(gw1, '/v1/auth/me', { bearer: form.body.access_token });
     expect(me.status).toBe(200);
     expect(me.body.username).toBe(username);
+    // The credential's scopes (a user token: everything but admin), so a client can offer only what it may grant.
+    expect(me.body.scopes).toContain('model.request');
+    expect(me.body.scopes).not.toContain('admin');
 
     const wrong = await api(gw1, '/v1/auth/token', {
       method: 'POST',

@@ -65,8 +65,8 @@ export class AuthController {
   @RequireScope(ANY_SCOPE)
   @Get('me')
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'The calling user' })
-  me(@CurrentPrincipal() p: Principal): Promise<UserView> {
-    return this.rpc.call('me', { userId: p.userId });
+  @ApiOperation({ summary: 'The calling user, and the scopes its credential holds (extension: `scopes`)' })
+  async me(@CurrentPrincipal() p: Principal): Promise<UserView & { scopes: Principal['scopes'] }> {
+    return { ...(await this.rpc.call('me', { userId: p.userId })), scopes: p.scopes };
   }
 }

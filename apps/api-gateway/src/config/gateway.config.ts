@@ -62,6 +62,11 @@ export function readGatewayEnv(env: NodeJS.ProcessEnv = process.env) {
       AUTH_JWKS_TTL_MS: z.coerce.number().int().min(1000).default(300000),
       AUTH_JWT_ISSUER: z.string().min(1).default('llmp-auth'),
       AUTH_JWT_AUDIENCE: z.string().min(1).default('llmp'),
+      /**
+       * The built web console (`dist/web-console`, from `npm run build`), served at `/`; empty turns it off. A
+       * missing folder is logged and the API runs without it.
+       */
+      WEB_CONSOLE_DIR: z.string().optional(),
       /** Largest upload `POST /v1/files` accepts (413 beyond it); the rag service enforces the same setting. */
       RAG_FILE_MAX_BYTES: z.coerce
         .number()
@@ -170,6 +175,7 @@ export function readGatewayEnv(env: NodeJS.ProcessEnv = process.env) {
     jwtIssuer: cfg.AUTH_JWT_ISSUER,
     jwtAudience: cfg.AUTH_JWT_AUDIENCE,
     ragFileMaxBytes: cfg.RAG_FILE_MAX_BYTES,
+    webConsoleDir: cfg.WEB_CONSOLE_DIR ?? null,
     ragRpcTimeoutMs: cfg.RAG_RPC_TIMEOUT_MS,
     ragUploadTimeoutMs: cfg.RAG_UPLOAD_TIMEOUT_MS,
     ragPollAfterMs: cfg.RAG_POLL_AFTER_MS,
