@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { VectorStoreFileObject } from '@llmp/contracts';
 import { LanceDbVectorStore } from '@llmp/platform';
 import { RagHarness, settled, startRag, upload, waitFor } from './rag-harness';
 
@@ -36,7 +37,8 @@ describe('rag service RPC (real Postgres, Redis, embedding worker, LanceDB)', ()
     (await vectors.search(COLLECTION, PROBE, { k: 1000, filter })).map((v) => v.id);
 
   beforeAll(async () => {
-    h = await startRag({ RAG_FILE_MAX_BYTES: '100000' });
+    // Small embedding batches, so a long file's ingest reports several steps of progress.
+    h = await startRag({ RAG_FILE_MAX_BYTES: '100000', RAG_EMBED_BATCH: '4' });
     await h.startSibling('embedding-worker', { EMBEDDING_WORKER_MODELS: 'potion-base-2m' });
     vectors = new LanceDbVectorStore({ dir: h.vectorsDir, readConsistencyS: 0 });
 
@@ -232,6 +234,42 @@ describe('rag service RPC (real Postgres, Redis, embedding worker, LanceDB)', ()
     expect(await count()).toBe(before);
     expect((await storedVectors({ vector_store_id: storeId, file_id: ids.bread })).length).toBe(vectorsBefore);
     expect((await h.call('getVectorStore', { userId: alice, id: storeId })).file_counts.total).toBe(3);
+  });
+
+  it('reports the ingest progress of a file while it is indexed, chunk by chunk', async () => {
+    const words = ['river', 'mountain', 'harbor', 'orchard', 'lantern', 'meadow', 'glacier', 'canyon', 'prairie'];
+    const long = Array.from(
+      { length: 900 },
+      (_, i) => `Sentence ${i} tells of the ${words[i % words.length]} near the ${words[(i * 7) % words.length]}.`,
+    ).join(' ');
+    const file = await upload(h, alice, 'long.txt', long);
+    // A store of its own, so the shared store's counts stay what the other tests expect.
+    const own = await h.call('createVectorStore', { userId: alice, name: 'long' });
+    const attach = { userId: alice, vectorStoreId: own.id, fileId: file.id };
+    await h.call('createVectorStoreFile', {
+      userId: alice,
+      vectorStoreId: own.id,
+      file_id: file.id,
+      chunking_strategy: { type: 'static', static: { max_chunk_size_tokens: 100, chunk_overlap_tokens: 0 } },
+    });
+    const seen: NonNullable<VectorStoreFileObject['progress']>[] = [];
+    let last = await h.call('getVectorStoreFile', attach);
+    while (last.status === 'in_progress') {
+      if (last.progress) seen.push(last.progress);
+      last = await h.call('getVectorStoreFile', attach);
+    }
+    expect(last).toMatchObject({ status: 'completed' });
+    expect(last.progress).toBeUndefined();
+    // Some view caught it mid-embedding, with the chunk count known and the share between the stages' bounds.
+    const mid = seen.filter((p) => p.stage === 'embedding' && p.chunks_total && p.chunks_embedded > 0);
+    expect(mid.length).toBeGreaterThan(0);
+    for (const p of mid) {
+      expect(p.chunks_embedded).toBeLessThanOrEqual(p.chunks_total!);
+      expect(p.fraction).toBeGreaterThan(0.1);
+      expect(p.fraction).toBeLessThanOrEqual(0.9);
+    }
+    // Never backwards.
+    for (let i = 1; i < seen.length; i++) expect(seen[i]!.fraction).toBeGreaterThanOrEqual(seen[i - 1]!.fraction);
   });
 
   it('fails a broken file with a readable last_error and indexes nothing of it', async () => {

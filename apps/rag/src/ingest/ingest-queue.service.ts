@@ -1,7 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import type { JobsOptions } from 'bullmq';
-import { RAG_INGEST_QUEUE, RagIngestV1Payload, ragIngestJobId } from '@llmp/contracts';
+import {
+  IngestProgress,
+  IngestProgressSchema,
+  RAG_INGEST_QUEUE,
+  RagIngestV1Payload,
+  ingestFraction,
+  ragIngestJobId,
+} from '@llmp/contracts';
 import { JobProducer, RedisFactory } from '@llmp/platform';
 import { ragConfig } from '../config/rag.config';
 
@@ -47,6 +54,25 @@ export class IngestQueue {
         );
       }
     });
+  }
+
+  /**
+   * How far the attachment's ingest job is: what it last reported, `queued` before it starts (or when its job is
+   * gone for the sweep to enqueue again), null when Redis is unreachable.
+   */
+  async progress(ingestId: string): Promise<(IngestProgress & { fraction: number }) | null> {
+    // Commands wait for a reconnect rather than fail (BullMQ's connections): never hold up a file's view on it.
+    if (this.redis.client().status !== 'ready') return null;
+    try {
+      const job = await this.jobs.queue(RAG_INGEST_QUEUE).getJob(ragIngestJobId(ingestId));
+      const parsed = IngestProgressSchema.safeParse(job?.progress);
+      const p: IngestProgress = parsed.success
+        ? parsed.data
+        : { stage: 'queued', chunks_embedded: 0, chunks_total: null };
+      return { ...p, fraction: Math.round(ingestFraction(p) * 1000) / 1000 };
+    } catch {
+      return null;
+    }
   }
 
   state(ingestId: string) {

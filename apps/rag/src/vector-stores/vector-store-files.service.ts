@@ -106,7 +106,9 @@ export class VectorStoreFilesService {
   async get(userId: string, vectorStoreId: string, fileId: string): Promise<VectorStoreFileObject> {
     const row = await this.rows.findOwned(userId, vectorStoreId, fileId);
     if (!row) throw RagError.notFound('vector store file', 'file_id');
-    return vectorStoreFileView(row);
+    const view = vectorStoreFileView(row);
+    if (row.status !== 'in_progress') return view;
+    return { ...view, progress: await this.queue.progress(row.ingestId) };
   }
 
   async list(

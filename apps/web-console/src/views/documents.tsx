@@ -16,6 +16,8 @@ interface StoreFile {
   usage_bytes: number;
   created_at: number;
   last_error: { code: string; message: string } | null;
+  /** The platform's extension while in_progress: stage, chunks embedded, share done (0..1). */
+  progress?: { stage: string; chunks_embedded: number; chunks_total: number | null; fraction: number } | null;
 }
 interface SearchHit {
   file_id: string;
@@ -33,7 +35,7 @@ interface Upload {
   error?: string;
 }
 
-const POLL_MS = 400;
+const POLL_MS = 300;
 
 export function DocumentsView() {
   const stores = useAsync(() => api.get<ListPage<VectorStore>>('/v1/vector_stores?limit=100'), []);
@@ -105,11 +107,13 @@ function StoreFiles({ store, onChanged }: { store: VectorStore; onChanged: () =>
       const uploaded = await api.upload<{ id: string }>('/v1/files', form, (f) => track({ progress: f / 2 }));
       track({ progress: 0.5, stage: 'indexing' });
       let vf = await api.post<StoreFile>(`/v1/vector_stores/${store.id}/files`, { file_id: uploaded.id });
-      const started = Date.now();
       while (vf.status === 'in_progress') {
-        // The ingest reports no fraction of its own: the bar creeps toward 95% while it runs, then jumps to 100%.
-        const elapsed = (Date.now() - started) / 1000;
-        track({ progress: 0.5 + 0.45 * (1 - Math.exp(-elapsed / 3)) });
+        // The second half of the bar is the ingest's own report: its stage and the share of chunks embedded.
+        const p = vf.progress;
+        if (p) {
+          const chunks = p.chunks_total ? ` ${p.chunks_embedded}/${p.chunks_total} chunks` : '';
+          track({ progress: 0.5 + p.fraction / 2, stage: `${p.stage}${chunks}` });
+        }
         await new Promise((r) => setTimeout(r, POLL_MS));
         vf = await api.get<StoreFile>(`/v1/vector_stores/${store.id}/files/${uploaded.id}`);
       }

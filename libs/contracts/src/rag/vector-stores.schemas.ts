@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MetadataSchema } from '../chat-history/conversations.schemas';
+import type { IngestProgress } from '../queue/rag.jobs';
 
 /**
  * OpenAI's Vector Stores API objects (vector stores, vector store files, file batches), field for field with the
@@ -99,6 +100,11 @@ export interface VectorStoreFileObject {
   last_error: { code: VectorStoreFileErrorCode; message: string } | null;
   chunking_strategy: ChunkingStrategyObject;
   attributes: Attributes | null;
+  /**
+   * Extension, on a retrieved file while it is `in_progress`: the ingest's stage, chunks embedded so far and the
+   * share done (0..1); null when the job cannot be read (Redis unreachable).
+   */
+  progress?: (IngestProgress & { fraction: number }) | null;
 }
 
 export interface VectorStoreFileDeleted {

@@ -3,7 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Job } from 'bullmq';
 import { DataSource } from 'typeorm';
-import type { RagIngestV1Payload, RagIngestV1Result, VectorStoreFileErrorCode } from '@llmp/contracts';
+import type { IngestProgress, RagIngestV1Payload, RagIngestV1Result, VectorStoreFileErrorCode } from '@llmp/contracts';
 import type { VectorRecord } from '@llmp/platform';
 import { chunkId } from '../../common/ids';
 import { ragConfig } from '../../config/rag.config';
@@ -59,6 +59,7 @@ export class IngestService {
     try {
       const file = await this.files.contentById(fileId);
       if (!file) return { status: 'skipped', chunks: 0 };
+      report(job, { stage: 'extracting', chunks_embedded: 0, chunks_total: null });
       const { text } = await extractText({ bytes: file.content, filename: file.filename, mimeType: file.mimeType });
       const { model: def, tokenizer } = await this.tokenizers.get(model);
       const opts = resolveChunkOptions(
@@ -83,7 +84,9 @@ export class IngestService {
         model,
         rows.map((r) => r.text),
         `${ingestId}-${job.attemptsMade}`,
+        (done) => report(job, { stage: 'embedding', chunks_embedded: done, chunks_total: rows.length }),
       );
+      report(job, { stage: 'indexing', chunks_embedded: rows.length, chunks_total: rows.length });
       const attributes = attributesPayload(row.attributes);
       const records: VectorRecord[] = [];
       rows.forEach((r, i) => {
@@ -149,11 +152,18 @@ export class IngestService {
     if (store) await this.fail(payload, store.embeddingModel, { code: 'server_error', message });
   }
 
-  private async embedAll(model: string, texts: string[], jobKey: string): Promise<Float32Array[]> {
+  private async embedAll(
+    model: string,
+    texts: string[],
+    jobKey: string,
+    onEmbedded: (done: number) => void,
+  ): Promise<Float32Array[]> {
     const out: Float32Array[] = [];
     const size = this.cfg.ingest.embedBatch;
+    onEmbedded(0);
     for (let i = 0; i < texts.length; i += size) {
       out.push(...(await this.embedder.embed(model, texts.slice(i, i + size), `rag-embed-${jobKey}-${i / size}`)));
+      onEmbedded(out.length);
     }
     return out;
   }
@@ -165,4 +175,12 @@ function permanentError(err: unknown): { code: VectorStoreFileErrorCode; message
   // resolveChunkOptions refuses sizes out of range.
   if (err instanceof RangeError) return { code: 'invalid_file', message: err.message };
   return null;
+}
+
+/**
+ * The job's progress for readers of the file (best effort: not awaited, and a failed write never fails the ingest;
+ * each is one small Redis write, at most one per embedding batch).
+ */
+function report(job: Job, progress: IngestProgress): void {
+  job.updateProgress(progress).catch(() => undefined);
 }
