@@ -99,13 +99,19 @@ describe('OpenAI-compatible API (gateway + inference worker as processes)', () =
   describe('models', () => {
     it('lists the configured models, the embedding models included', async () => {
       const ids: string[] = [];
+      const capabilities: Record<string, unknown> = {};
       for await (const model of client.models.list()) {
         expect(model.object).toBe('model');
         expect(typeof model.created).toBe('number');
         expect(model.owned_by).toBe('llm-platform');
         ids.push(model.id);
+        capabilities[model.id] = (model as unknown as { capabilities: string[] }).capabilities;
       }
       expect(ids.sort()).toEqual(['glove-sif-100d', 'potion-base-2m', CHAT_MODEL, TEXT_ONLY_MODEL]);
+      // The capabilities extension, from the models config.
+      expect(capabilities['potion-base-2m']).toEqual(['embeddings']);
+      expect(capabilities[CHAT_MODEL]).toEqual(expect.arrayContaining(['chat']));
+      expect(capabilities[TEXT_ONLY_MODEL]).toEqual(['completion']);
     });
 
     it('retrieves one model', async () => {

@@ -3,7 +3,7 @@
  * processes: register → chat with streamed tokens → the conversation in the list → dry run → upload a document
  * to 100% → search finds it → a key created, used and revoked → the usage chart shows the tokens just spent →
  * an admin's status view. Every request the page makes stays on the gateway's origin. A failing step leaves a
- * screenshot in test-results/web-console/.
+ * screenshot in test-results/web-console/ (every step does with WEB_CONSOLE_SHOTS=1).
  *
  * Needs `apt-get install chromium` (.ci/run installs it) and a build: `node infra/scripts/build.mjs`.
  */
@@ -31,7 +31,13 @@ const pageErrors: string[] = [];
 /** Runs one step of the journey; a failure saves a screenshot of the page as it was. */
 async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
   try {
-    return await fn();
+    const result = await fn();
+    // WEB_CONSOLE_SHOTS=1 keeps a picture of every step, for looking the console over.
+    if (process.env.WEB_CONSOLE_SHOTS) {
+      mkdirSync(SHOTS, { recursive: true });
+      await page.screenshot({ path: join(SHOTS, `${name}.ok.png`), fullPage: true });
+    }
+    return result;
   } catch (err) {
     mkdirSync(SHOTS, { recursive: true });
     await page?.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true }).catch(() => undefined);
@@ -280,7 +286,7 @@ describe('web console (real Chromium, real platform)', () => {
     });
   });
 
-  it('shows an admin the queues, workers, busy slots and the cache', async () => {
+  it('shows an admin the queues, workers, busy slots and the cache, and the users with limits to change', async () => {
     const adminContext = await browser.newContext({ baseURL: origin });
     const admin = await newPage(adminContext);
     const previous = page;
@@ -302,6 +308,21 @@ describe('web console (real Chromium, real platform)', () => {
         // Admins also see the users and their limits.
         await admin.getByRole('link', { name: 'Usage' }).click();
         await admin.getByTestId('users-table').getByRole('rowheader', { name: username }).waitFor();
+        // …and change them: the new limit is the user's.
+        await admin.getByLabel(`Requests per minute of ${username}`).fill('7');
+        await admin.getByLabel(`Requests per minute of ${username}`).press('Tab');
+        const deadline = Date.now() + 10_000;
+        let limit: number | null = null;
+        while (limit !== 7 && Date.now() < deadline) {
+          const users = (await (
+            await fetch(`${origin}/v1/admin/users?limit=100`, {
+              headers: { authorization: `Bearer ${platform.adminToken}` },
+            })
+          ).json()) as { data: { username: string; rpm_limit: number | null }[] };
+          limit = users.data.find((u) => u.username === username)?.rpm_limit ?? null;
+          if (limit !== 7) await new Promise((r) => setTimeout(r, 200));
+        }
+        expect(limit).toBe(7);
       });
     } finally {
       page = previous;

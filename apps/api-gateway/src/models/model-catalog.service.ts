@@ -9,6 +9,7 @@ import {
   LlmModelDefinition,
   ModelCapability,
   ModelDefinition,
+  RouteDefinition,
 } from '@llmp/platform';
 import { gatewayConfig } from '../config/gateway.config';
 
@@ -17,7 +18,7 @@ import { gatewayConfig } from '../config/gateway.config';
 export class ModelCatalog {
   private readonly created = Math.floor(Date.now() / 1000);
   private readonly byId: Map<string, ModelDefinition>;
-  private readonly routes: Map<string, { id: string; owned_by: string }>;
+  private readonly routes: Map<string, RouteDefinition>;
 
   constructor(@Inject(gatewayConfig.KEY) cfg: ConfigType<typeof gatewayConfig>) {
     this.byId = new Map(cfg.models.map((m) => [m.id, m]));
@@ -81,8 +82,22 @@ export class ModelCatalog {
     return model;
   }
 
-  private toObject(m: { id: string; owned_by: string }): ModelObject {
-    return { id: m.id, object: 'model', created: this.created, owned_by: m.owned_by };
+  private toObject(m: ModelDefinition | RouteDefinition): ModelObject {
+    return {
+      id: m.id,
+      object: 'model',
+      created: this.created,
+      owned_by: m.owned_by,
+      capabilities: this.capabilities(m),
+    };
+  }
+
+  private capabilities(m: ModelDefinition | RouteDefinition): string[] {
+    if (!('kind' in m)) {
+      const each = m.targets.map((t) => this.byId.get(t.model)).map((d) => (d ? this.capabilities(d) : []));
+      return each.reduce((all, c) => all.filter((x) => c.includes(x)));
+    }
+    return m.kind === 'embedding' ? ['embeddings'] : [...m.capabilities];
   }
 }
 

@@ -48,7 +48,14 @@ function itemText(item: Item): string {
 }
 
 export function ChatView() {
-  const models = useAsync(() => api.get<ListPage<{ id: string }>>('/v1/models'), []);
+  // Only what can chat (the platform's `capabilities` extension; a model without it is offered too).
+  const models = useAsync(
+    () =>
+      api
+        .get<ListPage<{ id: string; capabilities?: string[] }>>('/v1/models')
+        .then((page) => page.data.filter((m) => !m.capabilities || m.capabilities.includes('chat'))),
+    [],
+  );
   const stores = useAsync(() => api.get<ListPage<{ id: string; name: string }>>('/v1/vector_stores?limit=100'), []);
   const conversations = useAsync(() => api.get<ListPage<Conversation>>('/v1/conversations?limit=100'), []);
   const [current, setCurrent] = useState<Conversation | null>(null);
@@ -63,7 +70,7 @@ export function ChatView() {
   const abort = useRef<AbortController | null>(null);
 
   useEffect(() => {
-    if (!model && models.value?.data.length) setModel(models.value.data[0]!.id);
+    if (!model && models.value?.length) setModel(models.value[0]!.id);
   }, [models.value]);
 
   const open = async (c: Conversation | null) => {
@@ -201,7 +208,7 @@ export function ChatView() {
           <label>
             Model
             <select name="model" value={model} onChange={(e) => setModel(e.currentTarget.value)}>
-              {(models.value?.data ?? []).map((m) => (
+              {(models.value ?? []).map((m) => (
                 <option key={m.id} value={m.id}>
                   {m.id}
                 </option>

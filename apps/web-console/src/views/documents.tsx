@@ -93,6 +93,14 @@ function StoreFiles({ store, onChanged }: { store: VectorStore; onChanged: () =>
     () => api.get<ListPage<StoreFile>>(`/v1/vector_stores/${store.id}/files?limit=100`),
     [store.id],
   );
+  // The files' names (a vector store file carries only its id).
+  const names = useAsync(
+    () =>
+      api
+        .get<ListPage<{ id: string; filename: string }>>('/v1/files?limit=10000')
+        .then((page) => new Map(page.data.map((f) => [f.id, f.filename]))),
+    [store.id, files.value],
+  );
   const [uploads, setUploads] = useState<Upload[]>([]);
 
   const upload = async (file: File) => {
@@ -172,7 +180,7 @@ function StoreFiles({ store, onChanged }: { store: VectorStore; onChanged: () =>
         <tbody>
           {(files.value?.data ?? []).map((f) => (
             <tr key={f.id}>
-              <td>{f.id}</td>
+              <td title={f.id}>{names.value?.get(f.id) ?? f.id}</td>
               <td>{f.last_error ? `${f.status}: ${f.last_error.message}` : f.status}</td>
               <td>{f.usage_bytes}</td>
               <td>{formatDate(f.created_at)}</td>
@@ -187,7 +195,8 @@ function StoreFiles({ store, onChanged }: { store: VectorStore; onChanged: () =>
                     })
                   }
                 >
-                  Detach {f.id}
+                  <span aria-hidden="true">Detach</span>
+                  <span class="sr-only">Detach {names.value?.get(f.id) ?? f.id}</span>
                 </button>
               </td>
             </tr>

@@ -168,7 +168,8 @@ export function KeysView() {
                 <td>{formatDate(k.last_used_at)}</td>
                 <td>
                   <button type="button" class="danger" onClick={() => void revoke(k)}>
-                    Revoke {k.name}
+                    <span aria-hidden="true">Revoke</span>
+                    <span class="sr-only">Revoke {k.name}</span>
                   </button>
                 </td>
               </tr>

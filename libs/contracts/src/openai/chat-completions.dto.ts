@@ -384,4 +384,9 @@ export interface ModelObject {
   object: 'model';
   created: number;
   owned_by: string;
+  /**
+   * Extension: what the model serves (`chat`, `completion`, `embeddings`); a route, what all its targets serve. Lets
+   * a client offer only the models that fit a route (the web console's chat picker).
+   */
+  capabilities: string[];
 }
