@@ -152,7 +152,18 @@ describe('stateful chat', () => {
     const prompt = dry as unknown as {
       prompt: string;
       context: { verbatim_item_ids: string[]; tokens: Record<string, number> };
+      sections: { section: string; role: string; content: string; tokens: number }[];
     };
+    // Section by section, in prompt order, each with its tokens; they add up to the sections' totals.
+    expect(prompt.sections.map((p) => [p.section, p.role, p.content])).toEqual([
+      ['system', 'system', 'You tell short stories.'],
+      ['turn', 'user', 'Tell me about Lily.'],
+      ['input', 'user', 'And then?'],
+    ]);
+    for (const section of ['system', 'turn', 'input']) {
+      const parts = prompt.sections.filter((p) => p.section === section);
+      expect(parts.reduce((n, p) => n + p.tokens, 0)).toBe(prompt.context.tokens[section]);
+    }
     expect(prompt.prompt).toContain('You tell short stories.');
     expect(prompt.prompt).toContain('Tell me about Lily.');
     expect(prompt.prompt).toContain('And then?');

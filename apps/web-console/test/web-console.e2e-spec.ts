@@ -155,12 +155,20 @@ describe('web console (real Chromium, real platform)', () => {
       const dry = page.getByTestId('dry-run');
       await dry.waitFor();
       // The exact prompt holds the stored system prompt and the earlier turn, and its tokens are counted.
-      const prompt = (await dry.locator('pre.prompt').textContent()) ?? '';
+      const prompt = (await dry.getByTestId('dry-run-prompt').textContent()) ?? '';
       expect(prompt).toContain('You tell short stories.');
       expect(prompt).toContain('Once upon a time');
       expect(prompt).toContain('And then?');
       expect(Number(await dry.locator('strong').first().textContent())).toBeGreaterThan(0);
       expect(await dry.locator('table.tokens tbody tr').count()).toBeGreaterThan(0);
+      // Section by section: the stored system prompt, the earlier turns, the new input, in prompt order.
+      const sections = dry.getByTestId('dry-run-sections').locator('li');
+      const names = await sections.evaluateAll((els) => els.map((e) => e.getAttribute('data-section')));
+      expect(names[0]).toBe('system');
+      expect(names).toContain('turn');
+      expect(names.at(-1)).toBe('input');
+      await expect(sections.first().locator('pre').textContent()).resolves.toBe('You tell short stories.');
+      await expect(sections.last().locator('pre').textContent()).resolves.toBe('And then?');
     });
   });
 

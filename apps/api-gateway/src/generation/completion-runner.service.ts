@@ -273,6 +273,8 @@ export class CompletionRunner {
           object: 'chat.completion.dry_run',
           model: run.model,
           prompt: start.prompt ?? '',
+          // The prompt's messages section by section (chat jobs), each with its tokens.
+          ...(start.parts ? { sections: start.parts } : {}),
           usage: { prompt_tokens: start.promptTokens },
           context: publicContext(start),
           ...(run.route ? { route: publicRoute(run.route, outcome) } : {}),

@@ -53,10 +53,14 @@ export class GenerationService {
         'response_format',
       );
     }
-    const { history, promptText, tokens, promptTokens, context } = this.buildChatPrompt(model, payload, functions);
+    const { history, promptText, tokens, promptTokens, context, parts } = this.buildChatPrompt(
+      model,
+      payload,
+      functions,
+    );
     const maxTokens = this.resolveMaxTokens(model, promptTokens, payload.sampling, 'messages');
     const grammar = payload.responseFormat ? await this.grammarFor(model, payload.responseFormat) : undefined;
-    hooks.onStart(promptTokens, context, payload.dryRun ? promptText : undefined);
+    hooks.onStart(promptTokens, context, payload.dryRun ? { prompt: promptText, parts } : undefined);
     if (payload.dryRun) return { text: '', finishReason: 'stop', usage: { promptTokens, completionTokens: 0 } };
 
     if (model.engine && !functions && !payload.sampling.logprobs) {
@@ -220,6 +224,7 @@ export class GenerationService {
         promptText,
         tokens,
         promptTokens,
+        parts: fit.parts,
         context: {
           ...fit.context,
           tokens: { ...fit.context.tokens, template: Math.max(0, promptTokens - fit.estimatedTokens) },

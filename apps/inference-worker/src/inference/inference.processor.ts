@@ -104,7 +104,7 @@ export class InferenceProcessor implements OnApplicationBootstrap, BeforeApplica
     try {
       const result = await generate({
         signal: controller.signal,
-        onStart: (promptTokens, context, prompt) => events.start(promptTokens, context, prompt),
+        onStart: (promptTokens, context, dryRun) => events.start(promptTokens, context, dryRun),
         onText: payload.stream ? (text, logprobs) => events.delta(text, logprobs) : undefined,
         onToolCall: payload.stream ? (index, args, head) => events.toolCall(index, args, head) : undefined,
         onFirstToken: () => {

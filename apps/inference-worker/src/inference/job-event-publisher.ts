@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { GenerationResult, PromptContext, StreamEvent, TokenLogprob } from '@llmp/contracts';
+import type { DryRunPrompt, GenerationResult, PromptContext, StreamEvent, TokenLogprob } from '@llmp/contracts';
 
 /**
  * Publishes one job's events to the gateway that owns it. The first text goes out at once (time to first token);
@@ -26,8 +26,8 @@ export class JobEventPublisher {
     private readonly attempt?: number,
   ) {}
 
-  start(promptTokens: number, context?: PromptContext, prompt?: string): void {
-    this.publish({ type: 'start', jobId: this.jobId, attempt: this.attempt ?? 0, promptTokens, context, prompt });
+  start(promptTokens: number, context?: PromptContext, dryRun?: DryRunPrompt): void {
+    this.publish({ type: 'start', jobId: this.jobId, attempt: this.attempt ?? 0, promptTokens, context, ...dryRun });
   }
 
   /** `logprobs`: the entries of exactly this text's tokens; coalesced deltas keep all of them, in order. */

@@ -1,4 +1,4 @@
-import type { FinishReason, GenerationResult, PromptContext, TokenLogprob } from '@llmp/contracts';
+import type { DryRunPrompt, FinishReason, GenerationResult, PromptContext, TokenLogprob } from '@llmp/contracts';
 import { LogprobAligner } from './logprob-aligner';
 import { StopSequenceFilter } from './stop-sequence-filter';
 import { SampledStep, TokenLogprobBuilder, TokenTextSource } from './token-logprobs';
@@ -6,7 +6,8 @@ import { SampledStep, TokenLogprobBuilder, TokenTextSource } from './token-logpr
 export interface GenerationHooks {
   signal: AbortSignal;
   /** Called once the prompt is accepted (tokenized and within the context), before decoding starts. */
-  onStart: (promptTokens: number, context?: PromptContext, prompt?: string) => void;
+  /** `dryRun`: what a dry run shows (the job then ends without decoding). */
+  onStart: (promptTokens: number, context?: PromptContext, dryRun?: DryRunPrompt) => void;
   /**
    * Text as it is produced; stop sequences are already held back and removed. With logprobs, `logprobs` holds the
    * entries of exactly the tokens this text is made of (absent for an echoed prompt).

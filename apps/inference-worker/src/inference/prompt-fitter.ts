@@ -1,4 +1,4 @@
-import type { ChatMessage, PromptContext, PromptSection } from '@llmp/contracts';
+import type { ChatMessage, PromptContext, PromptPart, PromptSection } from '@llmp/contracts';
 
 export interface FitOptions {
   /** Tokens the prompt may use (context size minus the room kept for the reply). */
@@ -14,6 +14,8 @@ export interface FitResult {
   context: PromptContext;
   /** Estimated total (content plus overhead); the caller renders the template and checks the exact count. */
   estimatedTokens: number;
+  /** The kept messages in order, each with its section and tokens (what a dry run shows). */
+  parts: PromptPart[];
 }
 
 interface Entry {
@@ -100,6 +102,12 @@ export function fitPrompt(messages: ChatMessage[], opts: FitOptions): FitResult 
   return {
     messages: keptEntries.map((e) => e.message),
     estimatedTokens: sum(keptEntries),
+    parts: keptEntries.map((e) => ({
+      section: e.section,
+      role: e.message.role,
+      content: e.message.content,
+      tokens: e.tokens,
+    })),
     context: {
       tokens,
       summaryId: keptEntries.find((e) => e.section === 'summary')?.message.ref ?? null,

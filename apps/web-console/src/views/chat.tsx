@@ -36,9 +36,16 @@ interface Message {
   sources?: Source[];
   streaming?: boolean;
 }
+interface PromptPart {
+  section: string;
+  role: string;
+  content: string;
+  tokens: number;
+}
 interface DryRun {
   model: string;
   prompt: string;
+  sections?: PromptPart[];
   usage: { prompt_tokens: number };
   context: ReplyContext | null;
 }
@@ -465,7 +472,25 @@ function DryRunView({ dry, onClose }: { dry: DryRun; onClose: () => void }) {
         Prompt tokens: <strong>{dry.usage.prompt_tokens}</strong>
       </p>
       {dry.context?.tokens && <TokenTable tokens={dry.context.tokens} />}
-      <pre class="prompt">{dry.prompt}</pre>
+      {dry.sections && (
+        <ol class="sections" aria-label="Prompt sections" data-testid="dry-run-sections">
+          {dry.sections.map((p, i) => (
+            <li key={i} data-section={p.section}>
+              <p>
+                <strong>{p.section}</strong>{' '}
+                <span class="muted">
+                  ({p.role}, {p.tokens} tokens)
+                </span>
+              </p>
+              <pre class="prompt">{p.content}</pre>
+            </li>
+          ))}
+        </ol>
+      )}
+      <h3>After the chat template</h3>
+      <pre class="prompt" data-testid="dry-run-prompt">
+        {dry.prompt}
+      </pre>
     </section>
   );
 }

@@ -171,3 +171,21 @@ export const PromptContextSchema = z.object({
   droppedIds: z.array(z.string()),
 });
 export type PromptContext = z.infer<typeof PromptContextSchema>;
+
+/**
+ * Dry runs: one message of the fitted prompt, in prompt order, with its section and its tokens as the fitter counts
+ * them (the content plus the template's per-message overhead).
+ */
+export const PromptPartSchema = z.object({
+  section: PromptSectionSchema,
+  role: z.string(),
+  content: z.string(),
+  tokens: z.number().int().nonnegative(),
+});
+export type PromptPart = z.infer<typeof PromptPartSchema>;
+
+/** What a dry run shows: the exact prompt after the chat template, and (chat jobs) the fitted messages. */
+export interface DryRunPrompt {
+  prompt: string;
+  parts?: PromptPart[];
+}

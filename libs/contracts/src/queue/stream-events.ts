@@ -3,6 +3,7 @@ import { EmbeddingGroupErrorSchema } from './embedding.jobs';
 import {
   FinishReasonSchema,
   PromptContextSchema,
+  PromptPartSchema,
   TokenLogprobSchema,
   ToolCallSchema,
   UsageSchema,
@@ -25,8 +26,10 @@ export const StreamEventSchema = z.discriminatedUnion('type', [
     promptTokens: z.number().int().nonnegative(),
     /** Chat jobs: what the fitted prompt holds. */
     context: PromptContextSchema.optional(),
-    /** Dry runs: the exact prompt after the chat template. */
+    /** Dry runs: the exact prompt after the chat template … */
     prompt: z.string().optional(),
+    /** … and, for chat jobs, its messages section by section. */
+    parts: z.array(PromptPartSchema).optional(),
   }),
   z.object({
     type: z.literal('delta'),
