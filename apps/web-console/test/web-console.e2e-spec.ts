@@ -212,6 +212,27 @@ describe('web console (real Chromium, real platform)', () => {
     });
   });
 
+  it('chats grounded on the vector store with its sources shown, then deletes that conversation', async () => {
+    await step('grounded', async () => {
+      await page.getByRole('link', { name: 'Chat' }).click();
+      await page.getByLabel('Ground on').selectOption({ label: 'Handbook' });
+      await page.getByLabel('Message', { exact: true }).fill('What do llamas eat?');
+      await page.getByRole('button', { name: 'Send' }).click();
+      const reply = page.locator('li[data-role="assistant"]').last();
+      await reply.and(page.locator(':not([aria-busy])')).waitFor({ timeout: 60_000 });
+      const sources = reply.locator('details.sources');
+      await expect(sources.locator('summary').textContent()).resolves.toMatch(/^Sources \(\d+\)$/);
+      await expect(sources.locator('li').first().textContent()).resolves.toContain('llamas.md');
+      const list = page.getByTestId('conversation-list');
+      await list.getByRole('button', { name: 'What do llamas eat?' }).waitFor();
+      await list.getByLabel('Actions for What do llamas eat?').click();
+      await list.getByRole('button', { name: 'Delete' }).click();
+      await list.getByRole('button', { name: 'What do llamas eat?' }).waitFor({ state: 'detached' });
+      // The other conversation stays.
+      await list.getByRole('button', { name: 'Renamed chat' }).waitFor();
+    });
+  });
+
   it('creates an API key (the secret shown once, that works), then revokes it', async () => {
     await step('keys', async () => {
       await page.getByRole('link', { name: 'API keys' }).click();
