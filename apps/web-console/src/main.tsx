@@ -25,26 +25,34 @@ const VIEWS = [
 ] as const;
 type ViewId = (typeof VIEWS)[number]['id'];
 
+interface Route {
+  view: ViewId;
+  /** `#/chat/<conversation id>`: the open conversation, so a reload or a link keeps it. */
+  param: string | null;
+}
+
 /** Hash routes (`#/chat`), so the gateway serves one index.html and no path can collide with the API's. */
-function currentView(): ViewId {
-  const id = location.hash.replace(/^#\/?/, '').split('/')[0];
-  return (VIEWS.find((v) => v.id === id)?.id ?? 'chat') as ViewId;
+function currentRoute(): Route {
+  const [id, param] = location.hash.replace(/^#\/?/, '').split('/');
+  const view = (VIEWS.find((v) => v.id === id)?.id ?? 'chat') as ViewId;
+  return { view, param: param ? decodeURIComponent(param) : null };
 }
 
 function App() {
   const [signedIn, setSignedIn] = useState(api.signedIn);
-  const [view, setView] = useState<ViewId>(currentView());
+  const [route, setRoute] = useState<Route>(currentRoute());
   useEffect(() => {
-    const onHash = () => setView(currentView());
+    const onHash = () => setRoute(currentRoute());
     addEventListener('hashchange', onHash);
     api.onSignedOut = () => setSignedIn(false);
     return () => removeEventListener('hashchange', onHash);
   }, []);
   if (!signedIn) return <LoginView onSignedIn={() => setSignedIn(true)} />;
-  return <Shell view={view} onSignOut={() => void api.logout().then(() => setSignedIn(false))} />;
+  return <Shell route={route} onSignOut={() => void api.logout().then(() => setSignedIn(false))} />;
 }
 
-function Shell({ view, onSignOut }: { view: ViewId; onSignOut: () => void }) {
+function Shell({ route, onSignOut }: { route: Route; onSignOut: () => void }) {
+  const view = route.view;
   const me = useAsync(() => api.get<Me>('/v1/auth/me'), []);
   const admin = me.value?.role === 'admin';
   return (
@@ -73,7 +81,7 @@ function Shell({ view, onSignOut }: { view: ViewId; onSignOut: () => void }) {
       </header>
       <main id="main">
         <ErrorNote error={me.error} />
-        {view === 'chat' && <ChatView />}
+        {view === 'chat' && <ChatView conversationId={route.param} />}
         {view === 'documents' && <DocumentsView />}
         {view === 'keys' && <KeysView />}
         {view === 'usage' && <UsageView admin={admin} />}

@@ -172,8 +172,16 @@ describe('web console (real Chromium, real platform)', () => {
     });
   });
 
-  it('renames the conversation and exports it as Markdown', async () => {
+  it('reopens the conversation from its route after a reload, renames it and exports it as Markdown', async () => {
     await step('rename-export', async () => {
+      const text = (await page.locator('li[data-role="assistant"]').last().locator('.msg-text').textContent()) ?? '';
+      // The route names the conversation: a reload opens it again, its exchange read back from the platform.
+      expect(page.url()).toMatch(/#\/chat\/conv_/);
+      await page.reload();
+      const stored = page.locator('li[data-role="assistant"]').last().locator('.msg-text');
+      await stored.filter({ hasText: text.trim().slice(0, 20) }).waitFor();
+      expect((await stored.textContent())?.trim()).toBe(text.trim());
+      await expect(page.locator('li[data-role="user"]').first().textContent()).resolves.toContain('Once upon a time');
       const list = page.getByTestId('conversation-list');
       await list.getByLabel('Actions for Once upon a time').click();
       await list.getByRole('button', { name: 'Rename' }).click();

@@ -54,7 +54,7 @@ function itemText(item: Item): string {
   return (item.content ?? []).map((c) => c.text ?? '').join('');
 }
 
-export function ChatView() {
+export function ChatView({ conversationId }: { conversationId: string | null }) {
   // Only what can chat (the platform's `capabilities` extension; a model without it is offered too).
   const models = useAsync(
     () =>
@@ -80,8 +80,23 @@ export function ChatView() {
     if (!model && models.value?.length) setModel(models.value[0]!.id);
   }, [models.value]);
 
+  // The route names the open conversation: follow it (a link, a reload, the browser's back button).
+  useEffect(() => {
+    if ((current?.id ?? null) === conversationId) return;
+    if (!conversationId) {
+      void open(null);
+      return;
+    }
+    api.get<Conversation>(`/v1/conversations/${encodeURIComponent(conversationId)}`).then(
+      (c) => void open(c),
+      (err: unknown) => setError(err),
+    );
+  }, [conversationId]);
+
   const open = async (c: Conversation | null) => {
     abort.current?.abort();
+    const hash = c ? `#/chat/${encodeURIComponent(c.id)}` : '#/chat';
+    if (location.hash !== hash) location.hash = hash;
     setCurrent(c);
     setSystemPrompt(c?.system_prompt ?? '');
     setDryRun(null);
@@ -121,6 +136,7 @@ export function ChatView() {
       ...(systemPrompt ? { system_prompt: systemPrompt } : {}),
     });
     setCurrent(created);
+    history.replaceState(null, '', `#/chat/${encodeURIComponent(created.id)}`);
     conversations.reload();
     return created;
   };
@@ -345,43 +361,26 @@ function ConversationList(props: {
             </button>
             <details class="conv-actions">
               <summary aria-label={`Actions for ${c.title ?? 'Untitled'}`}>⋯</summary>
-              <button
-                type="button"
-                onClick={(e) => {
-                  closeMenu(e);
-                  rename(c);
-                }}
-              >
-                Rename
-              </button>
-              <button
-                type="button"
-                onClick={(e) => {
-                  closeMenu(e);
-                  exportAs(c, 'json');
-                }}
-              >
-                Export JSON
-              </button>
-              <button
-                type="button"
-                onClick={(e) => {
-                  closeMenu(e);
-                  exportAs(c, 'markdown');
-                }}
-              >
-                Export Markdown
-              </button>
-              <button
-                type="button"
-                class="danger"
-                onClick={(e) => {
-                  closeMenu(e);
-                  remove(c);
-                }}
-              >
-                Delete
-              </button>
+              {(
+                [
+                  ['Rename', () => rename(c)],
+                  ['Export JSON', () => exportAs(c, 'json')],
+                  ['Export Markdown', () => exportAs(c, 'markdown')],
+                  ['Delete', () => remove(c), 'danger'],
+                ] as const
+              ).map(([label, run, cls]) => (
+                <button
+                  key={label}
+                  type="button"
+                  class={cls}
+                  onClick={(e) => {
+                    closeMenu(e);
+                    run();
+                  }}
+                >
+                  {label}
+                </button>
+              ))}
             </details>
           </li>
         ))}
