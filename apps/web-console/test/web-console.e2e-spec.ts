@@ -367,7 +367,8 @@ describe('web console (real Chromium, real platform)', () => {
     }
   });
 
-  it('made no request outside the gateway’s origin', () => {
+  it('made no request outside the gateway’s origin, and the page logged no error (a CSP violation is one)', () => {
     expect(foreign).toEqual([]);
+    expect(pageErrors).toEqual([]);
   });
 });
