@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
-import { ApiError } from './api';
+import { ApiError, api, type ListPage } from './api';
 
 export interface Async<T> {
   value: T | undefined;
@@ -26,6 +26,39 @@ export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): Async<T> {
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { value: state.value, error: state.error, loading: state.loading, reload };
+}
+
+export interface Paged<T> {
+  items: T[];
+  hasMore: boolean;
+  error: unknown;
+  /** Fetches the next page (`after` the last item) and appends it. */
+  loadMore: () => void;
+  /** Starts again from the first page. */
+  reload: () => void;
+}
+
+/** A platform list (`{data, has_more, last_id}`), page by page with the `after` cursor. */
+export function usePaged<T extends { id: string }>(path: string, pageSize = 50): Paged<T> {
+  const [pages, setPages] = useState<T[][]>([]);
+  const [after, setAfter] = useState<string | null>(null);
+  const sep = path.includes('?') ? '&' : '?';
+  const page = useAsync(
+    () => api.get<ListPage<T>>(`${path}${sep}limit=${pageSize}${after ? `&after=${encodeURIComponent(after)}` : ''}`),
+    [path, after],
+  );
+  useEffect(() => {
+    const data = page.value?.data;
+    if (data) setPages((all) => (after ? [...all, data] : [data]));
+  }, [page.value]);
+  const items = pages.flat();
+  return {
+    items,
+    hasMore: page.value?.has_more ?? false,
+    error: page.error,
+    loadMore: () => setAfter(items.at(-1)?.id ?? null),
+    reload: () => (after ? setAfter(null) : page.reload()),
+  };
 }
 
 export function errorText(error: unknown): string {

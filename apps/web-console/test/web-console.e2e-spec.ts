@@ -46,6 +46,13 @@ async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The signed-in user's access token, as the console keeps it. */
+function sessionToken(): Promise<string> {
+  return page.evaluate(
+    () => (JSON.parse(sessionStorage.getItem('llmp.console.session')!) as { access_token: string }).access_token,
+  );
+}
+
 async function newPage(ctx: BrowserContext): Promise<Page> {
   const p = await ctx.newPage();
   p.setDefaultTimeout(15_000);
@@ -286,14 +293,35 @@ describe('web console (real Chromium, real platform)', () => {
       const tokens = Number(await bar.getAttribute('data-tokens'));
       expect(tokens).toBeGreaterThan(0);
       // The same figure the API reports for this user.
-      const token = await page.evaluate(
-        () => (JSON.parse(sessionStorage.getItem('llmp.console.session')!) as { access_token: string }).access_token,
-      );
+      const token = await sessionToken();
       const report = (await (
         await fetch(`${origin}/v1/usage?group_by=model`, { headers: { authorization: `Bearer ${token}` } })
       ).json()) as { data: { group: string; total_tokens: number }[] };
       expect(tokens).toBe(report.data.find((r) => r.group === MODEL)?.total_tokens);
       expect(await page.getByTestId('usage-chart').count()).toBe(2);
+    });
+  });
+
+  it('pages the conversation list: older conversations on request', async () => {
+    await step('paging', async () => {
+      const token = await sessionToken();
+      for (let i = 0; i < 50; i++) {
+        const res = await fetch(`${origin}/v1/conversations`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ title: `Bulk ${i}` }),
+        });
+        expect(res.status).toBe(200);
+      }
+      await page.goto('/#/chat');
+      const list = page.getByTestId('conversation-list');
+      await list.getByRole('button', { name: 'Bulk 49' }).waitFor();
+      // A page is 50, newest first: the oldest conversation is on the next one.
+      expect(await list.getByRole('button', { name: 'Renamed chat' }).count()).toBe(0);
+      await page.getByRole('button', { name: 'Show older conversations' }).click();
+      await list.getByRole('button', { name: 'Renamed chat' }).waitFor();
+      expect(await list.locator('li').count()).toBe(51);
+      expect(await page.getByRole('button', { name: 'Show older conversations' }).count()).toBe(0);
     });
   });
 

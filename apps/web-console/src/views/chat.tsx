@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type ListPage } from '../api';
-import { ErrorNote, download, useAsync } from '../ui';
+import { ErrorNote, download, useAsync, usePaged } from '../ui';
 
 interface Conversation {
   id: string;
@@ -64,7 +64,7 @@ export function ChatView({ conversationId }: { conversationId: string | null }) 
     [],
   );
   const stores = useAsync(() => api.get<ListPage<{ id: string; name: string }>>('/v1/vector_stores?limit=100'), []);
-  const conversations = useAsync(() => api.get<ListPage<Conversation>>('/v1/conversations?limit=100'), []);
+  const conversations = usePaged<Conversation>('/v1/conversations');
   const [current, setCurrent] = useState<Conversation | null>(null);
   const [messages, setMessages] = useState<Message[]>([]);
   const [model, setModel] = useState('');
@@ -104,9 +104,11 @@ export function ChatView({ conversationId }: { conversationId: string | null }) 
     setMessages([]);
     if (!c) return;
     try {
-      const items = await api.get<ListPage<Item>>(`/v1/conversations/${c.id}/items?order=asc&limit=100`);
+      // The newest 100 items, shown oldest first.
+      const items = await api.get<ListPage<Item>>(`/v1/conversations/${c.id}/items?order=desc&limit=100`);
       setMessages(
-        items.data
+        [...items.data]
+          .reverse()
           .filter((i) => i.type === 'message' && (i.role === 'user' || i.role === 'assistant'))
           .map((i) => ({ key: i.id, role: i.role!, text: itemText(i) })),
       );
@@ -217,7 +219,9 @@ export function ChatView({ conversationId }: { conversationId: string | null }) 
   return (
     <div class="chat">
       <ConversationList
-        list={conversations.value?.data ?? []}
+        list={conversations.items}
+        hasMore={conversations.hasMore}
+        onMore={conversations.loadMore}
         currentId={current?.id ?? null}
         onOpen={(c) => void open(c)}
         onChanged={(deletedId) => {
@@ -316,6 +320,8 @@ export function ChatView({ conversationId }: { conversationId: string | null }) 
 
 function ConversationList(props: {
   list: Conversation[];
+  hasMore: boolean;
+  onMore: () => void;
   currentId: string | null;
   onOpen: (c: Conversation | null) => void;
   onChanged: (deletedId?: string) => void;
@@ -385,6 +391,11 @@ function ConversationList(props: {
           </li>
         ))}
       </ul>
+      {props.hasMore && (
+        <button type="button" class="link" onClick={props.onMore}>
+          Show older conversations
+        </button>
+      )}
     </aside>
   );
 }
