@@ -10,7 +10,7 @@ import OpenAI, { APIError, toFile } from 'openai';
 import type { Response, ResponseFileSearchToolCall, ResponseOutputMessage } from 'openai/resources/responses/responses';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, RunningPlatform, registerUser, startPlatform } from '@llmp/testing';
+import { REPO_ROOT, RunningPlatform, WITH_DOCUMENTS, registerUser, startPlatform } from '@llmp/testing';
 
 jest.setTimeout(240_000);
 
@@ -71,10 +71,7 @@ function messageItem(r: Response): ResponseOutputMessage {
 beforeAll(async () => {
   platform = await startPlatform({
     workerModels: MODEL,
-    chatHistory: true,
-    embeddingWorker: true,
-    embeddingWorkerEnv: { EMBEDDING_WORKER_MODELS: 'potion-base-2m' },
-    rag: true,
+    ...WITH_DOCUMENTS,
     env: { LOG_LEVEL: 'warn', RAG_POLL_AFTER_MS: '200' },
   });
   gw = platform.gateway.url;

@@ -4,7 +4,7 @@
 // compound attribute filter, pagination, downloads, deletion, isolation between users, and the failures a client
 // must see (413, 400, a broken file ending `failed`).
 import OpenAI, { APIError, toFile } from 'openai';
-import { RunningPlatform, registerUser, startPlatform } from '@llmp/testing';
+import { RunningPlatform, WITH_DOCUMENTS, registerUser, startPlatform } from '@llmp/testing';
 
 jest.setTimeout(180_000);
 
@@ -64,10 +64,7 @@ let bobToken: string;
 beforeAll(async () => {
   platform = await startPlatform({
     worker: false,
-    chatHistory: true,
-    embeddingWorker: true,
-    embeddingWorkerEnv: { EMBEDDING_WORKER_MODELS: 'potion-base-2m' },
-    rag: true,
+    ...WITH_DOCUMENTS,
     env: { RAG_FILE_MAX_BYTES: String(MAX_BYTES), RAG_POLL_AFTER_MS: POLL_AFTER_MS },
     // A rag service that is down is reported within this (the last test stops it).
     gatewayEnv: { RAG_RPC_TIMEOUT_MS: '5000' },

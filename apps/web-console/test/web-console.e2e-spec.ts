@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { REPO_ROOT, TEST_ADMIN, type RunningPlatform, startPlatform } from '@llmp/testing';
+import { REPO_ROOT, TEST_ADMIN, WITH_DOCUMENTS, type RunningPlatform, startPlatform } from '@llmp/testing';
 
 jest.setTimeout(240_000);
 
@@ -70,10 +70,7 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium`);
   platform = await startPlatform({
     workerModels: MODEL,
-    chatHistory: true,
-    embeddingWorker: true,
-    embeddingWorkerEnv: { EMBEDDING_WORKER_MODELS: 'potion-base-2m' },
-    rag: true,
+    ...WITH_DOCUMENTS,
     env: { LOG_LEVEL: 'warn', RAG_POLL_AFTER_MS: '200' },
   });
   origin = platform.gateway.url;

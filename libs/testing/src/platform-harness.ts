@@ -26,6 +26,17 @@ export interface PlatformOptions {
   gatewayEnv?: Record<string, string>;
 }
 
+/**
+ * The services documents need, to spread into PlatformOptions: chat-history, an embedding worker serving
+ * potion-base-2m (the vector stores' default model) and rag.
+ */
+export const WITH_DOCUMENTS = {
+  chatHistory: true,
+  embeddingWorker: true,
+  embeddingWorkerEnv: { EMBEDDING_WORKER_MODELS: 'potion-base-2m' },
+  rag: true,
+} as const satisfies PlatformOptions;
+
 export interface RunningPlatform {
   env: Record<string, string>;
   auth: RunningApp;
