@@ -61,6 +61,16 @@ export function usePaged<T extends { id: string }>(path: string, pageSize = 50):
   };
 }
 
+/** The button under a paged list that fetches its next page (absent on the last one). */
+export function MoreButton({ paged, label }: { paged: Paged<{ id: string }>; label: string }) {
+  if (!paged.hasMore) return null;
+  return (
+    <button type="button" class="link" onClick={paged.loadMore}>
+      {label}
+    </button>
+  );
+}
+
 export function errorText(error: unknown): string {
   if (error instanceof ApiError) return error.param ? `${error.message} (${error.param})` : error.message;
   return error instanceof Error ? error.message : String(error);

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type ListPage } from '../api';
-import { ErrorNote, download, useAsync, usePaged } from '../ui';
+import { ErrorNote, MoreButton, type Paged, download, useAsync, usePaged } from '../ui';
 
 interface Conversation {
   id: string;
@@ -220,8 +220,7 @@ export function ChatView({ conversationId }: { conversationId: string | null }) 
     <div class="chat">
       <ConversationList
         list={conversations.items}
-        hasMore={conversations.hasMore}
-        onMore={conversations.loadMore}
+        paged={conversations}
         currentId={current?.id ?? null}
         onOpen={(c) => void open(c)}
         onChanged={(deletedId) => {
@@ -320,8 +319,7 @@ export function ChatView({ conversationId }: { conversationId: string | null }) 
 
 function ConversationList(props: {
   list: Conversation[];
-  hasMore: boolean;
-  onMore: () => void;
+  paged: Paged<Conversation>;
   currentId: string | null;
   onOpen: (c: Conversation | null) => void;
   onChanged: (deletedId?: string) => void;
@@ -391,11 +389,7 @@ function ConversationList(props: {
           </li>
         ))}
       </ul>
-      {props.hasMore && (
-        <button type="button" class="link" onClick={props.onMore}>
-          Show older conversations
-        </button>
-      )}
+      <MoreButton paged={props.paged} label="Show older conversations" />
     </aside>
   );
 }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type ListPage } from '../api';
-import { ErrorNote, Section, errorText, formatDate, useAsync } from '../ui';
+import { ErrorNote, MoreButton, Section, errorText, formatDate, useAsync, usePaged } from '../ui';
 
 interface VectorStore {
   id: string;
@@ -89,17 +89,14 @@ export function DocumentsView() {
 }
 
 function StoreFiles({ store, onChanged }: { store: VectorStore; onChanged: () => void }) {
-  const files = useAsync(
-    () => api.get<ListPage<StoreFile>>(`/v1/vector_stores/${store.id}/files?limit=100`),
-    [store.id],
-  );
+  const files = usePaged<StoreFile>(`/v1/vector_stores/${store.id}/files`);
   // The files' names (a vector store file carries only its id).
   const names = useAsync(
     () =>
       api
         .get<ListPage<{ id: string; filename: string }>>('/v1/files?limit=10000')
         .then((page) => new Map(page.data.map((f) => [f.id, f.filename]))),
-    [store.id, files.value],
+    [store.id, files.items.length],
   );
   const [uploads, setUploads] = useState<Upload[]>([]);
 
@@ -178,7 +175,7 @@ function StoreFiles({ store, onChanged }: { store: VectorStore; onChanged: () =>
           </tr>
         </thead>
         <tbody>
-          {(files.value?.data ?? []).map((f) => (
+          {files.items.map((f) => (
             <tr key={f.id}>
               <td title={f.id}>{names.value?.get(f.id) ?? f.id}</td>
               <td>{f.last_error ? `${f.status}: ${f.last_error.message}` : f.status}</td>
@@ -203,6 +200,7 @@ function StoreFiles({ store, onChanged }: { store: VectorStore; onChanged: () =>
           ))}
         </tbody>
       </table>
+      <MoreButton paged={files} label="Show more files" />
       <ErrorNote error={files.error} />
     </Section>
   );

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, type ListPage } from '../api';
-import { ErrorNote, Section, formatDate, useAsync } from '../ui';
+import { ErrorNote, MoreButton, Section, formatDate, useAsync, usePaged } from '../ui';
 
 interface ApiKey {
   id: string;
@@ -17,7 +17,7 @@ interface ApiKey {
 }
 
 export function KeysView() {
-  const keys = useAsync(() => api.get<ListPage<ApiKey>>('/v1/api-keys?limit=100'), []);
+  const keys = usePaged<ApiKey>('/v1/api-keys');
   const me = useAsync(() => api.get<{ scopes: string[] }>('/v1/auth/me'), []);
   const models = useAsync(() => api.get<ListPage<{ id: string }>>('/v1/models'), []);
   const [name, setName] = useState('');
@@ -157,7 +157,7 @@ export function KeysView() {
             </tr>
           </thead>
           <tbody>
-            {(keys.value?.data ?? []).map((k) => (
+            {keys.items.map((k) => (
               <tr key={k.id}>
                 <td>{k.name}</td>
                 <td>
@@ -176,6 +176,7 @@ export function KeysView() {
             ))}
           </tbody>
         </table>
+        <MoreButton paged={keys} label="Show more keys" />
         <ErrorNote error={keys.error} />
       </Section>
     </div>
