@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, type ListPage } from '../api';
 import { ErrorNote, Section, formatDate, useAsync } from '../ui';
 
@@ -146,7 +146,6 @@ function UsersAdmin() {
       setError(err);
     }
   };
-  const limit = (v: string) => (v.trim() === '' ? null : Number(v));
   return (
     <Section title="Users and their limits">
       <ErrorNote error={error ?? users.error} />
@@ -168,31 +167,28 @@ function UsersAdmin() {
               <th scope="row">{u.username}</th>
               <td>{u.role}</td>
               <td>
-                <input
-                  type="number"
+                <LimitInput
+                  label={`Requests per minute of ${u.username}`}
+                  value={u.rpm_limit}
                   min={1}
-                  aria-label={`Requests per minute of ${u.username}`}
-                  value={u.rpm_limit ?? ''}
-                  onChange={(e) => void update(u, { rpm_limit: limit(e.currentTarget.value) })}
+                  onCommit={(v) => void update(u, { rpm_limit: v })}
                 />
               </td>
               <td>
-                <input
-                  type="number"
+                <LimitInput
+                  label={`Tokens per minute of ${u.username}`}
+                  value={u.tpm_limit}
                   min={1}
-                  aria-label={`Tokens per minute of ${u.username}`}
-                  value={u.tpm_limit ?? ''}
-                  onChange={(e) => void update(u, { tpm_limit: limit(e.currentTarget.value) })}
+                  onCommit={(v) => void update(u, { tpm_limit: v })}
                 />
               </td>
               <td>
-                <input
-                  type="number"
+                <LimitInput
+                  label={`Monthly budget of ${u.username}`}
+                  value={u.monthly_budget}
                   min={0}
                   step="0.01"
-                  aria-label={`Monthly budget of ${u.username}`}
-                  value={u.monthly_budget ?? ''}
-                  onChange={(e) => void update(u, { monthly_budget: limit(e.currentTarget.value) })}
+                  onCommit={(v) => void update(u, { monthly_budget: v })}
                 />
               </td>
               <td>{formatDate(u.created_at)}</td>
@@ -209,5 +205,32 @@ function UsersAdmin() {
         </tbody>
       </table>
     </Section>
+  );
+}
+
+/**
+ * A limit field: what is typed is the field's own state (a re-render of the table never resets it), committed on
+ * change (blur or Enter); empty is no limit.
+ */
+function LimitInput(props: {
+  label: string;
+  value: number | null;
+  min: number;
+  step?: string;
+  onCommit: (value: number | null) => void;
+}) {
+  const shown = props.value === null ? '' : String(props.value);
+  const [text, setText] = useState(shown);
+  useEffect(() => setText(shown), [shown]);
+  return (
+    <input
+      type="number"
+      min={props.min}
+      step={props.step}
+      aria-label={props.label}
+      value={text}
+      onInput={(e) => setText(e.currentTarget.value)}
+      onChange={(e) => props.onCommit(e.currentTarget.value.trim() === '' ? null : Number(e.currentTarget.value))}
+    />
   );
 }
