@@ -14,6 +14,8 @@ export interface Me {
   id: string;
   username: string;
   role: 'admin' | 'user';
+  /** What the signed-in credential holds. */
+  scopes: string[];
 }
 
 const VIEWS = [
@@ -83,7 +85,7 @@ function Shell({ route, onSignOut }: { route: Route; onSignOut: () => void }) {
         <ErrorNote error={me.error} />
         {view === 'chat' && <ChatView conversationId={route.param} />}
         {view === 'documents' && <DocumentsView />}
-        {view === 'keys' && <KeysView />}
+        {view === 'keys' && <KeysView scopes={me.value?.scopes ?? []} />}
         {view === 'usage' && <UsageView admin={admin} />}
         {view === 'status' && admin && <StatusView />}
       </main>

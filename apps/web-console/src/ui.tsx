@@ -106,6 +106,36 @@ export function Section({
   );
 }
 
+/**
+ * A table's header row. Columns named '' are action columns: their header is for screen readers only, so every
+ * table names its columns the same way.
+ */
+export function TableHead({ columns }: { columns: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((c, i) => (
+          <th key={i} scope="col">
+            {c || <span class="sr-only">Actions</span>}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
+/** A destructive row action: the row shows the verb, a screen reader hears what it acts on (`Revoke laptop`). */
+export function RowAction({ verb, target, onClick }: { verb: string; target: string; onClick: () => void }) {
+  return (
+    <button type="button" class="danger" onClick={onClick}>
+      <span aria-hidden="true">{verb}</span>
+      <span class="sr-only">
+        {verb} {target}
+      </span>
+    </button>
+  );
+}
+
 /** Saves text as a file through a temporary object URL (no server round trip). */
 export function download(text: string, filename: string, type: string): void {
   const url = URL.createObjectURL(new Blob([text], { type }));

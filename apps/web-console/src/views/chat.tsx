@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type ListPage } from '../api';
-import { ErrorNote, MoreButton, type Paged, download, useAsync, usePaged } from '../ui';
+import { ErrorNote, MoreButton, type Paged, TableHead, download, useAsync, usePaged } from '../ui';
 
 interface Conversation {
   id: string;
@@ -417,12 +417,7 @@ function TokenTable({ tokens }: { tokens: Record<string, number> }) {
   return (
     <table class="tokens">
       <caption>Tokens per section</caption>
-      <thead>
-        <tr>
-          <th scope="col">Section</th>
-          <th scope="col">Tokens</th>
-        </tr>
-      </thead>
+      <TableHead columns={['Section', 'Tokens']} />
       <tbody>
         {Object.entries(tokens).map(([k, v]) => (
           <tr key={k}>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type ListPage } from '../api';
-import { ErrorNote, MoreButton, Section, errorText, formatDate, useAsync, usePaged } from '../ui';
+import { ErrorNote, MoreButton, RowAction, Section, TableHead, errorText, formatDate, useAsync, usePaged } from '../ui';
 
 interface VectorStore {
   id: string;
@@ -99,6 +99,7 @@ function StoreFiles({ store, onChanged }: { store: VectorStore; onChanged: () =>
     [store.id, files.items.length],
   );
   const [uploads, setUploads] = useState<Upload[]>([]);
+  const [detachError, setDetachError] = useState<unknown>(null);
 
   const upload = async (file: File) => {
     const id = `${Date.now()}-${Math.random()}`;
@@ -163,17 +164,7 @@ function StoreFiles({ store, onChanged }: { store: VectorStore; onChanged: () =>
       </ul>
       <table>
         <caption>Attached files</caption>
-        <thead>
-          <tr>
-            <th scope="col">File</th>
-            <th scope="col">Status</th>
-            <th scope="col">Indexed bytes</th>
-            <th scope="col">Added</th>
-            <th scope="col">
-              <span class="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead columns={['File', 'Status', 'Indexed bytes', 'Added', '']} />
         <tbody>
           {files.items.map((f) => (
             <tr key={f.id}>
@@ -182,26 +173,23 @@ function StoreFiles({ store, onChanged }: { store: VectorStore; onChanged: () =>
               <td>{f.usage_bytes}</td>
               <td>{formatDate(f.created_at)}</td>
               <td>
-                <button
-                  type="button"
-                  class="danger"
+                <RowAction
+                  verb="Detach"
+                  target={names.value?.get(f.id) ?? f.id}
                   onClick={() =>
                     void api.del(`/v1/vector_stores/${store.id}/files/${f.id}`).then(() => {
                       files.reload();
                       onChanged();
-                    })
+                    }, setDetachError)
                   }
-                >
-                  <span aria-hidden="true">Detach</span>
-                  <span class="sr-only">Detach {names.value?.get(f.id) ?? f.id}</span>
-                </button>
+                />
               </td>
             </tr>
           ))}
         </tbody>
       </table>
       <MoreButton paged={files} label="Show more files" />
-      <ErrorNote error={files.error} />
+      <ErrorNote error={detachError ?? files.error} />
     </Section>
   );
 }

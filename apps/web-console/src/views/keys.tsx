@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, type ListPage } from '../api';
-import { ErrorNote, MoreButton, Section, formatDate, useAsync, usePaged } from '../ui';
+import { ErrorNote, MoreButton, RowAction, Section, TableHead, formatDate, useAsync, usePaged } from '../ui';
 
 interface ApiKey {
   id: string;
@@ -16,9 +16,9 @@ interface ApiKey {
   created_at: number;
 }
 
-export function KeysView() {
+/** `scopes`: what the signed-in credential holds (the shell's `/v1/auth/me`): a key can hold no more. */
+export function KeysView({ scopes: held }: { scopes: string[] }) {
   const keys = usePaged<ApiKey>('/v1/api-keys');
-  const me = useAsync(() => api.get<{ scopes: string[] }>('/v1/auth/me'), []);
   const models = useAsync(() => api.get<ListPage<{ id: string }>>('/v1/models'), []);
   const [name, setName] = useState('');
   const [permissions, setPermissions] = useState<ApiKey['permissions']>('all');
@@ -91,7 +91,7 @@ export function KeysView() {
           {permissions === 'restricted' && (
             <fieldset>
               <legend>Scopes</legend>
-              {(me.value?.scopes ?? []).map((s) => (
+              {held.map((s) => (
                 <label key={s} class="inline">
                   <input
                     type="checkbox"
@@ -144,18 +144,7 @@ export function KeysView() {
       </Section>
       <Section title="Your API keys">
         <table data-testid="key-table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Key</th>
-              <th scope="col">Permissions</th>
-              <th scope="col">Models</th>
-              <th scope="col">Last used</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'Key', 'Permissions', 'Models', 'Last used', '']} />
           <tbody>
             {keys.items.map((k) => (
               <tr key={k.id}>
@@ -167,10 +156,7 @@ export function KeysView() {
                 <td>{k.models?.join(', ') ?? 'all'}</td>
                 <td>{formatDate(k.last_used_at)}</td>
                 <td>
-                  <button type="button" class="danger" onClick={() => void revoke(k)}>
-                    <span aria-hidden="true">Revoke</span>
-                    <span class="sr-only">Revoke {k.name}</span>
-                  </button>
+                  <RowAction verb="Revoke" target={k.name} onClick={() => void revoke(k)} />
                 </td>
               </tr>
             ))}

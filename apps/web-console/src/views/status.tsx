@@ -1,6 +1,6 @@
 import { useEffect } from 'preact/hooks';
 import { api } from '../api';
-import { ErrorNote, Section, useAsync } from '../ui';
+import { ErrorNote, Section, TableHead, useAsync } from '../ui';
 
 interface LocalModel {
   id: string;
@@ -37,16 +37,7 @@ export function StatusView() {
       <ErrorNote error={status.error} />
       <Section title="Queues and workers">
         <table data-testid="status-models">
-          <thead>
-            <tr>
-              <th scope="col">Model</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Workers</th>
-              <th scope="col">Busy slots</th>
-              <th scope="col">Waiting</th>
-              <th scope="col">Delayed</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Model', 'Kind', 'Workers', 'Busy slots', 'Waiting', 'Delayed']} />
           <tbody>
             {local.map((m) => (
               <tr key={m.id}>

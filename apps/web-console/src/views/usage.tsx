@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type ListPage } from '../api';
-import { ErrorNote, Section, formatDate, useAsync } from '../ui';
+import { ErrorNote, Section, TableHead, formatDate, useAsync } from '../ui';
 
 interface UsageRow {
   group: string;
@@ -110,15 +110,7 @@ function BarChart({ rows, label }: { rows: UsageRow[]; label: string }) {
 function UsageTable({ rows }: { rows: UsageRow[] }) {
   return (
     <table>
-      <thead>
-        <tr>
-          <th scope="col">Model</th>
-          <th scope="col">Requests</th>
-          <th scope="col">Prompt tokens</th>
-          <th scope="col">Completion tokens</th>
-          <th scope="col">Cost</th>
-        </tr>
-      </thead>
+      <TableHead columns={['Model', 'Requests', 'Prompt tokens', 'Completion tokens', 'Cost']} />
       <tbody>
         {rows.map((r) => (
           <tr key={r.group}>
@@ -133,6 +125,13 @@ function UsageTable({ rows }: { rows: UsageRow[] }) {
     </table>
   );
 }
+
+/** The editable limits of a user, one column each. */
+const LIMITS = [
+  { field: 'rpm_limit', label: 'Requests per minute', min: 1, step: undefined },
+  { field: 'tpm_limit', label: 'Tokens per minute', min: 1, step: undefined },
+  { field: 'monthly_budget', label: 'Monthly budget', min: 0, step: '0.01' },
+] as const;
 
 function UsersAdmin() {
   const users = useAsync(() => api.get<ListPage<User>>('/v1/admin/users?limit=100'), []);
@@ -150,47 +149,23 @@ function UsersAdmin() {
     <Section title="Users and their limits">
       <ErrorNote error={error ?? users.error} />
       <table data-testid="users-table">
-        <thead>
-          <tr>
-            <th scope="col">User</th>
-            <th scope="col">Role</th>
-            <th scope="col">Requests/min</th>
-            <th scope="col">Tokens/min</th>
-            <th scope="col">Monthly budget</th>
-            <th scope="col">Created</th>
-            <th scope="col">Enabled</th>
-          </tr>
-        </thead>
+        <TableHead columns={['User', 'Role', 'Requests/min', 'Tokens/min', 'Monthly budget', 'Created', 'Enabled']} />
         <tbody>
           {(users.value?.data ?? []).map((u) => (
             <tr key={u.id}>
               <th scope="row">{u.username}</th>
               <td>{u.role}</td>
-              <td>
-                <LimitInput
-                  label={`Requests per minute of ${u.username}`}
-                  value={u.rpm_limit}
-                  min={1}
-                  onCommit={(v) => void update(u, { rpm_limit: v })}
-                />
-              </td>
-              <td>
-                <LimitInput
-                  label={`Tokens per minute of ${u.username}`}
-                  value={u.tpm_limit}
-                  min={1}
-                  onCommit={(v) => void update(u, { tpm_limit: v })}
-                />
-              </td>
-              <td>
-                <LimitInput
-                  label={`Monthly budget of ${u.username}`}
-                  value={u.monthly_budget}
-                  min={0}
-                  step="0.01"
-                  onCommit={(v) => void update(u, { monthly_budget: v })}
-                />
-              </td>
+              {LIMITS.map((f) => (
+                <td key={f.field}>
+                  <LimitInput
+                    label={`${f.label} of ${u.username}`}
+                    value={u[f.field]}
+                    min={f.min}
+                    step={f.step}
+                    onCommit={(v) => void update(u, { [f.field]: v })}
+                  />
+                </td>
+              ))}
               <td>{formatDate(u.created_at)}</td>
               <td>
                 <input
