@@ -195,6 +195,7 @@ export class GenerationService {
           budgets: payload.sectionBudgets,
           countTokens,
           perMessageOverhead: model.messageOverhead,
+          withParts: payload.dryRun,
         });
       } catch (err) {
         if (!(err instanceof PromptTooLongError)) throw err;

@@ -7,6 +7,8 @@ export interface FitOptions {
   countTokens: (text: string) => number;
   /** Template tokens per message (role markers, separators), added to each message's content tokens. */
   perMessageOverhead: number;
+  /** Also list the kept messages with their tokens (dry runs only: every other request skips the copy). */
+  withParts?: boolean;
 }
 
 export interface FitResult {
@@ -14,8 +16,8 @@ export interface FitResult {
   context: PromptContext;
   /** Estimated total (content plus overhead); the caller renders the template and checks the exact count. */
   estimatedTokens: number;
-  /** The kept messages in order, each with its section and tokens (what a dry run shows). */
-  parts: PromptPart[];
+  /** With `withParts`: the kept messages in order, each with its section and tokens (what a dry run shows). */
+  parts?: PromptPart[];
 }
 
 interface Entry {
@@ -102,12 +104,14 @@ export function fitPrompt(messages: ChatMessage[], opts: FitOptions): FitResult 
   return {
     messages: keptEntries.map((e) => e.message),
     estimatedTokens: sum(keptEntries),
-    parts: keptEntries.map((e) => ({
-      section: e.section,
-      role: e.message.role,
-      content: e.message.content,
-      tokens: e.tokens,
-    })),
+    parts: opts.withParts
+      ? keptEntries.map((e) => ({
+          section: e.section,
+          role: e.message.role,
+          content: e.message.content,
+          tokens: e.tokens,
+        }))
+      : undefined,
     context: {
       tokens,
       summaryId: keptEntries.find((e) => e.section === 'summary')?.message.ref ?? null,
